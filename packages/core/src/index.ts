@@ -1,0 +1,13 @@
+/**
+ * @splitnet/core: table-off WireGuard interfaces, policy routing, and sockets bound to them.
+ *
+ * @example
+ * ```ts
+ * import { parseConfig, up, down } from '@splitnet/core';
+ * const config = parseConfig(await readFile('/etc/wireguard/wg0.conf', 'utf8'));
+ * const iface = await up(config, { name: 'wg0' });
+ * console.log(iface.ifindex, iface.implementation); // 7 'wireguard-go'
+ * await down('wg0');
+ * ```
+ */
+export * from './errors.js';
