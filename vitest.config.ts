@@ -1,15 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string) =>
+  fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources of every workspace package, not their dist/.
-    alias: [
-      { find: /^@splitnet\/core$/, replacement: src('core') },
-      { find: /^@splitnet\/lab$/, replacement: src('lab') },
-    ],
+    alias: [{ find: /^@splitnet\/([a-z-]+)$/, replacement: src('$1') }],
   },
   test: {
     projects: [
