@@ -114,3 +114,76 @@ export async function run(
   }
   return { stdout, stderr, exitCode: 0, command };
 }
+
+export interface DetachedProcess {
+  pid: number;
+  /** Settles when the process exits (never rejects). */
+  exited: Promise<{ exitCode: number | undefined; signal: string | undefined }>;
+}
+
+/**
+ * Starts a long-running program that outlives this process (like `wg-quick` starting
+ * `wireguard-go`): detached, in its own session, output appended to `logFile`. The PID is
+ * returned so that whoever started it can end it by PID.
+ */
+export async function spawnDetached(
+  file: string,
+  args: readonly string[],
+  options: { netns?: string | undefined; env?: Record<string, string>; logFile: string },
+): Promise<DetachedProcess> {
+  const [cmd, argv] = inNetns(options.netns, file, args);
+  const { open } = await import('node:fs/promises');
+  const log = await open(options.logFile, 'a', 0o600);
+  try {
+    const child = execa(cmd, argv, {
+      detached: true,
+      stdin: 'ignore',
+      stdout: log.fd,
+      stderr: log.fd,
+      env: options.env,
+      reject: false,
+      cleanup: false,
+    });
+    const exited = child.then(
+      (r) => ({ exitCode: r.exitCode, signal: r.signal }),
+      () => ({ exitCode: undefined, signal: undefined }),
+    );
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.once('spawn', () => resolve(child.pid!));
+      child.once('error', (error) => reject(error));
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') throw new MissingToolError(file, installHint(file));
+      throw new CommandError(`could not start ${[cmd, ...argv].join(' ')}`, {
+        command: [cmd, ...argv],
+      });
+    });
+    child.unref();
+    return { pid, exited };
+  } finally {
+    await log.close();
+  }
+}
+
+/** The absolute path of `name` on PATH, or undefined. */
+export async function findExecutable(name: string): Promise<string | undefined> {
+  const { access, constants } = await import('node:fs/promises');
+  const { delimiter, join } = await import('node:path');
+  const dirs = (process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
+    .split(delimiter)
+    .filter(Boolean);
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {}
+  }
+  return undefined;
+}
+
+/** Throws {@link MissingToolError} naming the Debian package when `name` is not on PATH. */
+export async function requireExecutable(name: string): Promise<string> {
+  const found = await findExecutable(name);
+  if (!found) throw new MissingToolError(name, installHint(name));
+  return found;
+}

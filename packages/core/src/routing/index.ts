@@ -1,0 +1,2 @@
+export * from './ip.js';
+export * from './policy-routing.js';

@@ -1,0 +1,109 @@
+/**
+ * Thin typed access to `ip` (iproute2) for one network namespace: JSON reads and argument-array
+ * writes, all through the shared command runner.
+ */
+import { type RunOptions, run } from '../exec.js';
+
+export interface IpOptions {
+  /** Network namespace (by `ip netns` name). Default: the caller's. */
+  netns?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+function nsArgs(options: IpOptions): string[] {
+  return options.netns ? ['-n', options.netns] : [];
+}
+
+/** Runs `ip [-n ns] …args` and returns stdout. */
+export async function ip(
+  args: readonly string[],
+  options: IpOptions & Pick<RunOptions, 'reject' | 'input'> = {},
+): Promise<string> {
+  const result = await run('ip', [...nsArgs(options), ...args], {
+    signal: options.signal,
+    reject: options.reject,
+    input: options.input,
+  });
+  return result.stdout;
+}
+
+/** Runs `ip [-n ns] …args`; true when it succeeded (for deletes of what may be gone already). */
+export async function ipTry(args: readonly string[], options: IpOptions = {}): Promise<boolean> {
+  const result = await run('ip', [...nsArgs(options), ...args], {
+    signal: options.signal,
+    reject: false,
+  });
+  return result.exitCode === 0;
+}
+
+/** Runs `ip -j …args` and parses the JSON array (an absent FIB table reads as empty). */
+export async function ipJson<T = Record<string, unknown>>(
+  args: readonly string[],
+  options: IpOptions = {},
+): Promise<T[]> {
+  const result = await run('ip', [...nsArgs(options), '-j', ...args], {
+    signal: options.signal,
+    reject: false,
+  });
+  if (result.exitCode !== 0) {
+    if (/FIB table does not exist|does not exist|Cannot find device/i.test(result.stderr)) return [];
+    // Re-run with rejection on, for the typed error.
+    await run('ip', [...nsArgs(options), '-j', ...args], { signal: options.signal });
+  }
+  const text = result.stdout.trim();
+  return text ? (JSON.parse(text) as T[]) : [];
+}
+
+export interface LinkInfo {
+  ifindex: number;
+  ifname: string;
+  mtu: number;
+  flags: string[];
+  operstate: string;
+  /** `wireguard` for the kernel module, `tun` for wireguard-go, and so on. */
+  kind: string | undefined;
+}
+
+/** The link, or undefined when there is none by that name. */
+export async function getLink(name: string, options: IpOptions = {}): Promise<LinkInfo | undefined> {
+  const [link] = await ipJson<{
+    ifindex: number;
+    ifname: string;
+    mtu: number;
+    flags: string[];
+    operstate: string;
+    linkinfo?: { info_kind?: string };
+  }>(['-d', 'link', 'show', 'dev', name], options);
+  if (!link) return undefined;
+  return {
+    ifindex: link.ifindex,
+    ifname: link.ifname,
+    mtu: link.mtu,
+    flags: link.flags ?? [],
+    operstate: link.operstate,
+    kind: link.linkinfo?.info_kind,
+  };
+}
+
+export function isLinkUp(link: LinkInfo): boolean {
+  return link.flags.includes('UP');
+}
+
+/** Addresses on a link as CIDR strings (global and site scope; link-local left out). */
+export async function getAddresses(name: string, options: IpOptions = {}): Promise<string[]> {
+  const [entry] = await ipJson<{
+    addr_info?: Array<{ local: string; prefixlen: number; scope: string }>;
+  }>(['addr', 'show', 'dev', name], options);
+  return (entry?.addr_info ?? [])
+    .filter((a) => a.scope !== 'link' && a.scope !== 'host')
+    .map((a) => `${a.local}/${a.prefixlen}`);
+}
+
+/** True when IPv6 is enabled in the namespace. */
+export async function hasIpv6(options: IpOptions = {}): Promise<boolean> {
+  const result = await run('ip', [...nsArgs(options), '-6', 'route', 'show', 'table', 'local'], {
+    reject: false,
+    signal: options.signal,
+  });
+  return result.exitCode === 0;
+}

@@ -1,0 +1,264 @@
+/**
+ * The policy table that makes table-off interfaces usable without touching the host's path.
+ *
+ * For each family (IPv4, and IPv6 when the namespace has it) splitnet keeps, in its own table
+ * (default 51820):
+ *
+ * - `default dev <if>`: sockets bound to the device route deterministically (IPv6 needs this: it
+ *   has no "bound to a device, assume on-link" fallback), and so do apps that bind by address;
+ * - `unreachable default metric 4096`: when the kernel flushes the device route (link down), the
+ *   lookup ends here instead of falling through to the main table, so nothing leaks;
+ *
+ * selected by two kinds of rules, which match only traffic that already chose the tunnel:
+ *
+ * - `oif <if> lookup <table>` at `priority` (sockets bound with SO_BINDTODEVICE);
+ * - `from <address> lookup <table>` at `priority + 1` for each interface address (apps that bind
+ *   by address, and kernel-generated replies to tunnel traffic).
+ *
+ * Unbound traffic matches none of them and keeps the main table. Everything is idempotent.
+ *
+ * @example
+ * ```ts
+ * await ensureRouting({ interfaceName: 'wg0', addresses: ['10.66.0.2/32'] });
+ * ```
+ */
+import { SplitnetError } from '../errors.js';
+import { getLink, hasIpv6, type IpOptions, ip, ipJson, ipTry, isLinkUp } from './ip.js';
+
+/** Default policy table, as wg-quick's. */
+export const DEFAULT_TABLE = 51820;
+/** Default priority of the `oif` rules; `from` rules use the next one. */
+export const DEFAULT_RULE_PRIORITY = 10_000;
+/** Metric of the unreachable fallback route. */
+export const UNREACHABLE_METRIC = 4096;
+
+export interface PolicyRoutingSpec {
+  /** The tunnel interface. */
+  interfaceName: string;
+  /** The interface's addresses (CIDR); each gets a `from` rule. */
+  addresses: readonly string[];
+  /** Policy table number. Default: 51820. */
+  table?: number | undefined;
+  /** Priority of the `oif` rules; `from` rules use `priority + 1`. Default: 10000. */
+  priority?: number | undefined;
+}
+
+export type Family = 4 | 6;
+
+export type RoutingItem =
+  | { kind: 'rule'; family: Family; priority: number; oif: string; table: number }
+  | { kind: 'rule'; family: Family; priority: number; from: string; table: number }
+  | { kind: 'route'; family: Family; dev: string; table: number }
+  | { kind: 'route'; family: Family; unreachable: true; metric: number; table: number };
+
+export interface RoutingReport {
+  /** Items that were missing and have been added. */
+  added: RoutingItem[];
+  /** Device routes that cannot exist while the link is down; `ensureRouting` after link up adds them. */
+  deferred: RoutingItem[];
+}
+
+export function familyOf(address: string): Family {
+  return address.includes(':') ? 6 : 4;
+}
+
+function hostOf(cidr: string): string {
+  return cidr.split('/')[0]!;
+}
+
+/** What the policy table and rules should contain for this spec (for the given families). */
+export function desiredRouting(
+  spec: PolicyRoutingSpec,
+  families: readonly Family[] = [4, 6],
+): RoutingItem[] {
+  const table = spec.table ?? DEFAULT_TABLE;
+  const priority = spec.priority ?? DEFAULT_RULE_PRIORITY;
+  const dev = spec.interfaceName;
+  const items: RoutingItem[] = [];
+  for (const family of families) {
+    items.push({ kind: 'rule', family, priority, oif: dev, table });
+    for (const address of spec.addresses) {
+      if (familyOf(address) === family) {
+        items.push({ kind: 'rule', family, priority: priority + 1, from: hostOf(address), table });
+      }
+    }
+    items.push({ kind: 'route', family, dev, table });
+    items.push({ kind: 'route', family, unreachable: true, metric: UNREACHABLE_METRIC, table });
+  }
+  return items;
+}
+
+/** The `ip` arguments that add (or delete) one item. */
+export function itemArgs(item: RoutingItem, action: 'add' | 'del'): string[] {
+  const fam = `-${item.family}`;
+  if (item.kind === 'rule') {
+    const selector = 'oif' in item ? ['oif', item.oif] : ['from', item.from];
+    return [
+      fam,
+      'rule',
+      action,
+      ...selector,
+      'lookup',
+      String(item.table),
+      'priority',
+      String(item.priority),
+    ];
+  }
+  if ('dev' in item) {
+    return [fam, 'route', action, 'default', 'dev', item.dev, 'table', String(item.table)];
+  }
+  return [
+    fam,
+    'route',
+    action,
+    'unreachable',
+    'default',
+    'metric',
+    String(item.metric),
+    'table',
+    String(item.table),
+  ];
+}
+
+/** One line, as a person would type it: `ip -4 rule add oif wg0 lookup 51820 priority 10000`. */
+export function describeItem(item: RoutingItem, action: 'add' | 'del' = 'add'): string {
+  return ['ip', ...itemArgs(item, action)].join(' ');
+}
+
+interface RuleJson {
+  priority?: number;
+  src?: string;
+  srclen?: number;
+  oif?: string;
+  table?: string;
+  action?: string;
+}
+
+interface RouteJson {
+  type?: string;
+  dst?: string;
+  dev?: string;
+  metric?: number;
+}
+
+/** Reads the rules and the policy table once per family. */
+async function readFamily(family: Family, table: number, options: IpOptions) {
+  const [rules, routes] = await Promise.all([
+    ipJson<RuleJson>([`-${family}`, 'rule', 'show'], options),
+    ipJson<RouteJson>([`-${family}`, 'route', 'show', 'table', String(table)], options),
+  ]);
+  return { rules, routes };
+}
+
+function present(item: RoutingItem, state: { rules: RuleJson[]; routes: RouteJson[] }): boolean {
+  if (item.kind === 'rule') {
+    return state.rules.some(
+      (r) =>
+        r.priority === item.priority &&
+        r.table === String(item.table) &&
+        ('oif' in item
+          ? r.oif === item.oif && r.src === 'all'
+          : r.src === item.from && r.oif === undefined),
+    );
+  }
+  if ('dev' in item) {
+    return state.routes.some(
+      (r) => r.dst === 'default' && r.dev === item.dev && (r.type ?? 'unicast') === 'unicast',
+    );
+  }
+  return state.routes.some(
+    (r) => r.type === 'unreachable' && r.dst === 'default' && r.metric === item.metric,
+  );
+}
+
+/** The families to manage in this namespace: IPv4, plus IPv6 when the namespace has it. */
+export async function routingFamilies(options: IpOptions = {}): Promise<Family[]> {
+  return (await hasIpv6(options)) ? [4, 6] : [4];
+}
+
+/** Which desired items are present right now, and which are missing. */
+export async function inspectRouting(
+  spec: PolicyRoutingSpec,
+  options: IpOptions = {},
+): Promise<{ present: RoutingItem[]; missing: RoutingItem[] }> {
+  const families = await routingFamilies(options);
+  const table = spec.table ?? DEFAULT_TABLE;
+  const states = new Map(
+    await Promise.all(families.map(async (f) => [f, await readFamily(f, table, options)] as const)),
+  );
+  const result = { present: [] as RoutingItem[], missing: [] as RoutingItem[] };
+  for (const item of desiredRouting(spec, families)) {
+    (present(item, states.get(item.family)!) ? result.present : result.missing).push(item);
+  }
+  return result;
+}
+
+/**
+ * Checks that the policy table is not already used by another interface's device route: two
+ * interfaces sharing one table would send each other's bound traffic the wrong way.
+ */
+export async function assertTableFree(
+  spec: PolicyRoutingSpec,
+  options: IpOptions = {},
+): Promise<void> {
+  const table = spec.table ?? DEFAULT_TABLE;
+  for (const family of await routingFamilies(options)) {
+    const routes = await ipJson<RouteJson>(
+      [`-${family}`, 'route', 'show', 'table', String(table)],
+      options,
+    );
+    const other = routes.find((r) => r.dst === 'default' && r.dev && r.dev !== spec.interfaceName);
+    if (other && other.type !== 'unreachable') {
+      throw new SplitnetError(
+        'SPLITNET_ERR_TABLE_IN_USE',
+        `policy table ${table} already routes through ${other.dev}; give ${spec.interfaceName} another table (option \`table\`)`,
+      );
+    }
+  }
+}
+
+/**
+ * Adds whatever is missing. Device routes are deferred while the link is down (the kernel
+ * refuses them, and flushes them when a link goes down): call again after link up.
+ * `onAdd` is told of each item just before it is added (used for rollback and progress).
+ */
+export async function ensureRouting(
+  spec: PolicyRoutingSpec,
+  options: IpOptions & { onAdd?: (item: RoutingItem) => void } = {},
+): Promise<RoutingReport> {
+  const { missing } = await inspectRouting(spec, options);
+  const link = await getLink(spec.interfaceName, options);
+  const linkUp = link !== undefined && isLinkUp(link);
+  const report: RoutingReport = { added: [], deferred: [] };
+  for (const item of missing) {
+    if (item.kind === 'route' && 'dev' in item && !linkUp) {
+      report.deferred.push(item);
+      continue;
+    }
+    options.onAdd?.(item);
+    await ip(itemArgs(item, 'add'), options);
+    report.added.push(item);
+  }
+  return report;
+}
+
+/** Removes the given items where present (exactly these; nothing else is touched). */
+export async function removeRoutingItems(
+  items: readonly RoutingItem[],
+  options: IpOptions = {},
+): Promise<RoutingItem[]> {
+  const removed: RoutingItem[] = [];
+  for (const item of items) {
+    if (await ipTry(itemArgs(item, 'del'), options)) removed.push(item);
+  }
+  return removed;
+}
+
+/** Removes every item of the spec that is present. */
+export async function removeRouting(
+  spec: PolicyRoutingSpec,
+  options: IpOptions = {},
+): Promise<RoutingItem[]> {
+  const { present: items } = await inspectRouting(spec, options);
+  return removeRoutingItems(items, options);
+}

@@ -1,0 +1,330 @@
+/**
+ * The interface lifecycle: `up()`, `reconfigure()`, `down()`.
+ *
+ * `up()` creates a table-off WireGuard interface (kernel module, else wireguard-go), configures
+ * keys and peers through stdin, adds addresses without prefix routes (the main table stays
+ * byte-for-byte as it was), sets the MTU, brings the link up and installs splitnet's policy table
+ * and rules. Any failure rolls back every step already done. `reconfigure()` changes keys, peers
+ * and addresses in place: the ifindex, which every bound socket holds, never changes. `down()`
+ * removes exactly what `up()` added.
+ *
+ * @example
+ * ```ts
+ * import { loadConfigFile, up, down } from '@splitnet/core';
+ * const { config } = await loadConfigFile('/etc/wireguard/wg0.conf');
+ * const iface = await up(config, { name: 'wg0' });
+ * console.log(iface.ifindex, iface.implementation);
+ * await down('wg0');
+ * ```
+ */
+import { assertInterfaceName, toWgSetconf, validateConfig, type WgQuickConfig } from '../config/index.js';
+import { InterfaceError, InterfaceNotFoundError } from '../errors.js';
+import { run } from '../exec.js';
+import { getLink, type IpOptions, ip, ipTry } from '../routing/ip.js';
+import {
+  assertTableFree,
+  DEFAULT_RULE_PRIORITY,
+  DEFAULT_TABLE,
+  desiredRouting,
+  ensureRouting,
+  familyOf,
+  type PolicyRoutingSpec,
+  type RoutingItem,
+  removeRouting,
+  removeRoutingItems,
+} from '../routing/policy-routing.js';
+import { createLink, deleteLink, type ImplementationChoice, stopProcess } from './implementation.js';
+import { type InterfaceRecord, readRecord, removeRecord, writeRecord } from './state.js';
+import { type InterfaceStatus, status } from './status.js';
+import { type WgDump, wgApply, wgDump } from './wg.js';
+
+/** What `wg syncconf` can change, without counters and handshake times. */
+function peerSignature(dump: WgDump): string {
+  return JSON.stringify([
+    dump.publicKey,
+    dump.listenPort,
+    dump.fwMark,
+    dump.peers.map((p) => [p.publicKey, p.hasPresharedKey, p.endpoint, p.allowedIPs, p.persistentKeepalive]),
+  ]);
+}
+
+/** Default MTU, as wg-quick's when it cannot work one out. */
+export const DEFAULT_MTU = 1420;
+
+/** The steps of `up()`, in order, as reported to `onStep`. */
+export type UpStep =
+  | 'pre-up'
+  | 'create-link'
+  | 'configure-keys'
+  | 'addresses'
+  | 'mtu'
+  | 'link-up'
+  | 'routing'
+  | 'post-up';
+
+export interface InterfaceOptions {
+  /** Network namespace to work in (an `ip netns` name). Default: the caller's. */
+  netns?: string | undefined;
+  /** Cancels the operation; a cancelled `up()` rolls back. */
+  signal?: AbortSignal | undefined;
+}
+
+export interface UpOptions extends InterfaceOptions {
+  /** Interface name: at most 15 bytes, no `/`, whitespace or leading `-`. */
+  name: string;
+  /** Policy table for the interface's routes. Default: 51820. */
+  table?: number | undefined;
+  /** Priority of the `oif` rules (`from` rules use the next number). Default: 10000. */
+  priority?: number | undefined;
+  /** `auto` (default): the kernel module if it works, else wireguard-go. */
+  implementation?: ImplementationChoice | undefined;
+  /** Run the file's PreUp/PostUp (and later PreDown/PostDown) hooks. Default: false. */
+  runHooks?: boolean | undefined;
+  /** Called before each step; progress for people, and a throw here rolls back like any failure. */
+  onStep?: ((step: UpStep) => void | Promise<void>) | undefined;
+}
+
+export interface UpResult extends InterfaceStatus {
+  /** False when the interface was already up as asked (up twice is a no-op). */
+  changed: boolean;
+}
+
+function hookCommand(command: string, name: string): string {
+  return command.replaceAll('%i', name);
+}
+
+async function runHooks(commands: readonly string[], name: string, options: InterfaceOptions) {
+  for (const command of commands) {
+    await run('bash', ['-c', hookCommand(command, name)], {
+      netns: options.netns,
+      signal: options.signal,
+    });
+  }
+}
+
+function addressArgs(cidr: string, action: 'add' | 'del', name: string): string[] {
+  const extra = action === 'add' ? (familyOf(cidr) === 6 ? ['noprefixroute', 'nodad'] : ['noprefixroute']) : [];
+  return ['addr', action, cidr, 'dev', name, ...extra];
+}
+
+function routingSpec(record: Pick<InterfaceRecord, 'name' | 'addresses' | 'table' | 'priority'>): PolicyRoutingSpec {
+  return {
+    interfaceName: record.name,
+    addresses: record.addresses,
+    table: record.table,
+    priority: record.priority,
+  };
+}
+
+/**
+ * Brings a table-off WireGuard interface up. Idempotent: when the interface is already up under
+ * splitnet with this configuration, nothing changes; with another configuration, it is
+ * reconfigured in place.
+ */
+export async function up(input: WgQuickConfig, options: UpOptions): Promise<UpResult> {
+  const config = validateConfig(input);
+  const { name, netns, signal } = options;
+  assertInterfaceName(name);
+  const ipOptions: IpOptions = { netns, signal };
+  const table = options.table ?? DEFAULT_TABLE;
+  const priority = options.priority ?? DEFAULT_RULE_PRIORITY;
+
+  const existing = await readRecord(name, netns);
+  const link = await getLink(name, ipOptions);
+  if (existing && link && link.ifindex === existing.ifindex) {
+    if (existing.table !== table || existing.priority !== priority) {
+      throw new InterfaceError(
+        name,
+        `${name} is already up with table ${existing.table} and priority ${existing.priority}; take it down first to change them`,
+      );
+    }
+    const changed = await reconfigureRecord(existing, config, ipOptions);
+    return { ...(await status(name, { netns, signal })), changed };
+  }
+  if (link) {
+    throw new InterfaceError(
+      name,
+      `an interface named ${name} already exists${netns ? ` in ${netns}` : ''} and splitnet did not create it; remove it (ip link del ${name}) or choose another name`,
+    );
+  }
+  if (existing) await removeRecord(name, netns); // stale: its link is gone
+
+  const addresses = [...config.interface.addresses];
+  const spec: PolicyRoutingSpec = { interfaceName: name, addresses, table, priority };
+  await assertTableFree(spec, ipOptions);
+
+  const undo: Array<() => Promise<unknown>> = [];
+  const step = async (s: UpStep) => {
+    signal?.throwIfAborted();
+    await options.onStep?.(s);
+  };
+  try {
+    if (options.runHooks) {
+      await step('pre-up');
+      await runHooks(config.interface.preUp, name, options);
+    }
+    await step('create-link');
+    const created = await createLink(name, { ...ipOptions, implementation: options.implementation });
+    undo.push(() => deleteLink(name, created, ipOptions));
+    // No IPv6 link-local address: it would put an fe80::/64 route into the main table.
+    await ipTry(['link', 'set', 'dev', name, 'addrgenmode', 'none'], ipOptions);
+
+    await step('configure-keys');
+    await wgApply('setconf', name, toWgSetconf(config), { netns, signal });
+
+    await step('addresses');
+    for (const cidr of addresses) await ip(addressArgs(cidr, 'add', name), ipOptions);
+
+    await step('mtu');
+    const mtu = config.interface.mtu ?? DEFAULT_MTU;
+    await ip(['link', 'set', 'dev', name, 'mtu', String(mtu)], ipOptions);
+
+    await step('link-up');
+    await ip(['link', 'set', 'dev', name, 'up'], ipOptions);
+
+    await step('routing');
+    const added: RoutingItem[] = [];
+    undo.push(() => removeRoutingItems(added, ipOptions));
+    await ensureRouting(spec, { ...ipOptions, onAdd: (item) => added.push(item) });
+
+    const after = await getLink(name, ipOptions);
+    if (!after) throw new InterfaceNotFoundError(name, `${name} vanished while it was being brought up`);
+    await writeRecord({
+      version: 1,
+      name,
+      netns,
+      implementation: created.implementation,
+      pid: created.pid,
+      ifindex: after.ifindex,
+      table,
+      priority,
+      addresses,
+      mtu,
+      hooks: options.runHooks
+        ? { preDown: config.interface.preDown, postDown: config.interface.postDown }
+        : undefined,
+      createdAt: new Date().toISOString(),
+    });
+    undo.push(() => removeRecord(name, netns));
+
+    if (options.runHooks) {
+      await step('post-up');
+      await runHooks(config.interface.postUp, name, options);
+    }
+  } catch (error) {
+    for (const fn of undo.reverse()) await fn().catch(() => {});
+    throw error;
+  }
+  return { ...(await status(name, { netns, signal })), changed: true };
+}
+
+/** Applies `config` to a managed interface in place; true when anything changed. */
+async function reconfigureRecord(
+  record: InterfaceRecord,
+  config: WgQuickConfig,
+  options: IpOptions,
+): Promise<boolean> {
+  const { name, netns } = record;
+  const wgOptions = { netns, signal: options.signal };
+  const before = peerSignature(await wgDump(name, wgOptions));
+  await wgApply('syncconf', name, toWgSetconf(config), wgOptions);
+  let changed = peerSignature(await wgDump(name, wgOptions)) !== before;
+
+  const next = [...config.interface.addresses];
+  const removed = record.addresses.filter((a) => !next.includes(a));
+  const added = next.filter((a) => !record.addresses.includes(a));
+  if (removed.length > 0) {
+    // The `from` rules of removed addresses go with them.
+    const gone = { ...routingSpec(record), addresses: removed };
+    const fromRules = desiredRouting(gone).filter((item) => item.kind === 'rule' && 'from' in item);
+    await removeRoutingItems(fromRules, options);
+  }
+  for (const cidr of removed) await ipTry(addressArgs(cidr, 'del', name), options);
+  for (const cidr of added) await ip(addressArgs(cidr, 'add', name), options);
+
+  const mtu = config.interface.mtu ?? DEFAULT_MTU;
+  const link = await getLink(name, options);
+  if (link && link.mtu !== mtu) {
+    await ip(['link', 'set', 'dev', name, 'mtu', String(mtu)], options);
+    changed = true;
+  }
+  const updated = { ...record, addresses: next, mtu };
+  const report = await ensureRouting(routingSpec(updated), options);
+  changed ||= removed.length > 0 || added.length > 0 || report.added.length > 0;
+  if (changed) await writeRecord(updated);
+  return changed;
+}
+
+/**
+ * Changes keys, peers, addresses and MTU of a managed interface in place (`wg syncconf`
+ * semantics): existing sessions of unchanged peers survive, and the ifindex stays the same.
+ */
+export async function reconfigure(
+  name: string,
+  input: WgQuickConfig,
+  options: InterfaceOptions = {},
+): Promise<UpResult> {
+  const config = validateConfig(input);
+  const record = await requireRecord(name, options);
+  const changed = await reconfigureRecord(record, config, options);
+  return { ...(await status(name, options)), changed };
+}
+
+async function requireRecord(name: string, options: InterfaceOptions): Promise<InterfaceRecord> {
+  assertInterfaceName(name);
+  const record = await readRecord(name, options.netns);
+  const link = await getLink(name, options);
+  if (!record || !link || link.ifindex !== record.ifindex) {
+    throw new InterfaceNotFoundError(
+      name,
+      `${name}${options.netns ? ` in ${options.netns}` : ''} is not up under splitnet; bring it up with up() (splitnet up) first`,
+    );
+  }
+  return record;
+}
+
+/**
+ * Re-adds any policy route or rule that is missing (the kernel flushes `dev` routes when a link
+ * goes down; they cannot come back until it is up again). Returns what was added.
+ */
+export async function ensureInterfaceRouting(name: string, options: InterfaceOptions = {}) {
+  const record = await requireRecord(name, options);
+  return ensureRouting(routingSpec(record), options);
+}
+
+export interface DownResult {
+  /** False when there was nothing to take down. */
+  changed: boolean;
+}
+
+/**
+ * Removes exactly what `up()` added: its rules and routes, the addresses and the link (and ends
+ * its wireguard-go by PID). Taking down an interface that is not there is a no-op.
+ */
+export async function down(name: string, options: InterfaceOptions = {}): Promise<DownResult> {
+  assertInterfaceName(name);
+  const { netns } = options;
+  const record = await readRecord(name, netns);
+  const link = await getLink(name, options);
+  if (!record) {
+    if (link) {
+      throw new InterfaceError(
+        name,
+        `${name} was not brought up by splitnet; it is left alone (remove it with ip link del ${name})`,
+      );
+    }
+    return { changed: false };
+  }
+  if (record.hooks) await runHooks(record.hooks.preDown, name, options);
+  await removeRouting(routingSpec(record), options);
+  if (link && link.ifindex === record.ifindex) {
+    await deleteLink(name, { implementation: record.implementation, pid: record.pid }, options);
+  } else if (record.pid !== undefined) {
+    // Our link was deleted behind our back (any link by this name now is not ours): make sure
+    // its wireguard-go is gone.
+    await stopProcess(record.pid, name);
+  }
+  await removeRecord(name, netns);
+  if (record.hooks) await runHooks(record.hooks.postDown, name, options);
+  return { changed: true };
+}

@@ -1,0 +1,81 @@
+/**
+ * `wg(8)`: configuration through stdin (the private key never reaches argv) and the `dump`
+ * reader. Values that are secrets (private and preshared keys) are dropped while parsing.
+ */
+import { run } from '../exec.js';
+
+export interface WgOptions {
+  netns?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** `wg setconf <if> /dev/stdin` (replace everything) or `wg syncconf` (change in place). */
+export async function wgApply(
+  mode: 'setconf' | 'syncconf',
+  name: string,
+  setconfText: string,
+  options: WgOptions = {},
+): Promise<void> {
+  await run('wg', [mode, name, '/dev/stdin'], {
+    netns: options.netns,
+    input: setconfText,
+    signal: options.signal,
+  });
+}
+
+export interface PeerStatus {
+  publicKey: string;
+  /** Whether a preshared key is set (the key itself is never read out). */
+  hasPresharedKey: boolean;
+  endpoint: string | undefined;
+  allowedIPs: string[];
+  /** Time of the latest handshake, or undefined when there has been none. */
+  latestHandshake: Date | undefined;
+  transferRx: number;
+  transferTx: number;
+  persistentKeepalive: number | undefined;
+}
+
+export interface WgDump {
+  publicKey: string;
+  listenPort: number;
+  fwMark: number | undefined;
+  peers: PeerStatus[];
+}
+
+const none = (v: string | undefined) => (v === undefined || v === '(none)' || v === 'off' ? undefined : v);
+
+/** Parses `wg show <if> dump`. The interface's private key (field 1) is discarded. */
+export function parseDump(text: string): WgDump {
+  const [head, ...rest] = text.trim().split('\n');
+  const [, publicKey = '', listenPort = '0', fwMark] = (head ?? '').split('\t');
+  return {
+    publicKey,
+    listenPort: Number(listenPort),
+    fwMark: none(fwMark) === undefined ? undefined : Number(fwMark),
+    peers: rest
+      .filter((line) => line.trim())
+      .map((line) => {
+        const [key = '', psk, endpoint, allowed, handshake, rx, tx, keepalive] = line.split('\t');
+        const seconds = Number(handshake ?? 0);
+        return {
+          publicKey: key,
+          hasPresharedKey: none(psk) !== undefined,
+          endpoint: none(endpoint),
+          allowedIPs: none(allowed)?.split(',') ?? [],
+          latestHandshake: seconds > 0 ? new Date(seconds * 1000) : undefined,
+          transferRx: Number(rx ?? 0),
+          transferTx: Number(tx ?? 0),
+          persistentKeepalive: none(keepalive) === undefined ? undefined : Number(keepalive),
+        };
+      }),
+  };
+}
+
+export async function wgDump(name: string, options: WgOptions = {}): Promise<WgDump> {
+  const { stdout } = await run('wg', ['show', name, 'dump'], {
+    netns: options.netns,
+    signal: options.signal,
+  });
+  return parseDump(stdout);
+}
