@@ -151,3 +151,198 @@ export class TimeoutError extends SplitnetError {
     this.timeoutMs = timeoutMs;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Adapter errors (issue 4). Every one names the adapter (`qbittorrent`, …); none ever carries a
+// password, an API key or a cookie.
+
+/** An application adapter failed in a way no more specific class describes. */
+export class AdapterError extends SplitnetError {
+  static readonly code = 'SPLITNET_ERR_ADAPTER';
+  static override is = brandCheck<AdapterError>(AdapterError.code);
+  /** The adapter's name, e.g. `qbittorrent`. */
+  readonly adapter: string;
+
+  constructor(adapter: string, message: string, options: SplitnetErrorOptions = {}) {
+    super(AdapterError.code, `[${adapter}] ${message}`, options);
+    this.name = 'AdapterError';
+    this.adapter = adapter;
+  }
+}
+
+/** The application's control API could not be reached (connection refused, reset, DNS). */
+export class AppUnreachableError extends SplitnetError {
+  static readonly code = 'SPLITNET_ERR_APP_UNREACHABLE';
+  static override is = brandCheck<AppUnreachableError>(AppUnreachableError.code);
+  readonly adapter: string;
+  /** The API base URL, without credentials. */
+  readonly url: string;
+
+  constructor(adapter: string, url: string, message: string, options: SplitnetErrorOptions = {}) {
+    super(AppUnreachableError.code, `[${adapter}] ${message}`, options);
+    this.name = 'AppUnreachableError';
+    this.adapter = adapter;
+    this.url = url;
+  }
+}
+
+/** The application answered, but not as its API documents (unexpected status or body). */
+export class AppApiError extends SplitnetError {
+  static readonly code = 'SPLITNET_ERR_APP_API';
+  static override is = brandCheck<AppApiError>(AppApiError.code);
+  readonly adapter: string;
+  /** The endpoint, e.g. `app/setPreferences`. */
+  readonly endpoint: string;
+  /** The HTTP status, when there was a response. */
+  readonly status: number | undefined;
+
+  constructor(
+    adapter: string,
+    message: string,
+    details: { endpoint: string; status?: number | undefined },
+    options: SplitnetErrorOptions = {},
+  ) {
+    super(AppApiError.code, `[${adapter}] ${message}`, options);
+    this.name = 'AppApiError';
+    this.adapter = adapter;
+    this.endpoint = details.endpoint;
+    this.status = details.status;
+  }
+}
+
+/** The application refused the credentials (or none were given and it requires some). */
+export class AuthError extends SplitnetError {
+  static readonly code = 'SPLITNET_ERR_AUTH';
+  static override is = brandCheck<AuthError>(AuthError.code);
+  readonly adapter: string;
+
+  constructor(adapter: string, message: string, options: SplitnetErrorOptions = {}) {
+    super(AuthError.code, `[${adapter}] ${message}`, options);
+    this.name = 'AuthError';
+    this.adapter = adapter;
+  }
+}
+
+/** The application banned this client's address after failed logins. splitnet never retries. */
+export class AuthBannedError extends SplitnetError {
+  static readonly code = 'SPLITNET_ERR_AUTH_BANNED';
+  static override is = brandCheck<AuthBannedError>(AuthBannedError.code);
+  readonly adapter: string;
+
+  constructor(adapter: string, message: string, options: SplitnetErrorOptions = {}) {
+    super(AuthBannedError.code, `[${adapter}] ${message}`, options);
+    this.name = 'AuthBannedError';
+    this.adapter = adapter;
+  }
+}
+
+/** The application's version cannot do what was asked (e.g. runtime binding before 4.2.0). */
+export class AppUnsupportedError extends SplitnetError {
+  static readonly code = 'SPLITNET_ERR_APP_UNSUPPORTED';
+  static override is = brandCheck<AppUnsupportedError>(AppUnsupportedError.code);
+  readonly adapter: string;
+  /** The version the application reported. */
+  readonly version: string;
+
+  constructor(
+    adapter: string,
+    version: string,
+    message: string,
+    options: SplitnetErrorOptions = {},
+  ) {
+    super(AppUnsupportedError.code, `[${adapter}] ${message}`, options);
+    this.name = 'AppUnsupportedError';
+    this.adapter = adapter;
+    this.version = version;
+  }
+}
+
+/**
+ * Reading the application back showed it is not bound as asked (a setting was ignored or changed,
+ * or its sockets are on a dead interface). `problems` lists each difference.
+ */
+export class BindingDriftError extends SplitnetError {
+  static readonly code = 'SPLITNET_ERR_BINDING_DRIFT';
+  static override is = brandCheck<BindingDriftError>(BindingDriftError.code);
+  readonly adapter: string;
+  readonly problems: readonly string[];
+
+  constructor(adapter: string, problems: readonly string[], options: SplitnetErrorOptions = {}) {
+    super(
+      BindingDriftError.code,
+      `[${adapter}] not bound as expected: ${problems.join('; ')}`,
+      options,
+    );
+    this.name = 'BindingDriftError';
+    this.adapter = adapter;
+    this.problems = problems;
+  }
+}
+
+/**
+ * The native helper behind bound sockets is not built or cannot load (or this is not Linux).
+ * The message names the fix: `pnpm --filter @splitnet/core run build:native`.
+ */
+export class NativeUnavailableError extends SplitnetError {
+  static readonly code = 'SPLITNET_ERR_NATIVE_UNAVAILABLE';
+  static override is = brandCheck<NativeUnavailableError>(NativeUnavailableError.code);
+
+  constructor(message: string, options: SplitnetErrorOptions = {}) {
+    super(NativeUnavailableError.code, message, options);
+    this.name = 'NativeUnavailableError';
+  }
+}
+
+/** The interface exists but is administratively down: bound traffic cannot leave (no leak). */
+export class InterfaceDownError extends SplitnetError {
+  static readonly code = 'SPLITNET_ERR_INTERFACE_DOWN';
+  static override is = brandCheck<InterfaceDownError>(InterfaceDownError.code);
+  readonly interfaceName: string;
+
+  constructor(interfaceName: string, message: string, options: SplitnetErrorOptions = {}) {
+    super(InterfaceDownError.code, message, options);
+    this.name = 'InterfaceDownError';
+    this.interfaceName = interfaceName;
+  }
+}
+
+/** The interface has no address (or route) of the IP family a connection needs. */
+export class FamilyUnavailableError extends SplitnetError {
+  static readonly code = 'SPLITNET_ERR_FAMILY_UNAVAILABLE';
+  static override is = brandCheck<FamilyUnavailableError>(FamilyUnavailableError.code);
+  readonly interfaceName: string;
+  readonly family: 4 | 6;
+
+  constructor(
+    interfaceName: string,
+    family: 4 | 6,
+    message: string,
+    options: SplitnetErrorOptions = {},
+  ) {
+    super(FamilyUnavailableError.code, message, options);
+    this.name = 'FamilyUnavailableError';
+    this.interfaceName = interfaceName;
+    this.family = family;
+  }
+}
+
+/** A DNS lookup through the tunnel failed (NXDOMAIN, SERVFAIL, no answer, all servers silent). */
+export class DnsError extends SplitnetError {
+  static readonly code = 'SPLITNET_ERR_DNS';
+  static override is = brandCheck<DnsError>(DnsError.code);
+  readonly hostname: string;
+  /** The DNS response code (`NXDOMAIN`, `SERVFAIL`, …), or `TIMEOUT` / `NODATA`. */
+  readonly rcode: string;
+
+  constructor(
+    hostname: string,
+    rcode: string,
+    message: string,
+    options: SplitnetErrorOptions = {},
+  ) {
+    super(DnsError.code, message, options);
+    this.name = 'DnsError';
+    this.hostname = hostname;
+    this.rcode = rcode;
+  }
+}

@@ -11,3 +11,4 @@
  * ```
  */
 export * from './errors.js';
+export * from './adapter/index.js';
