@@ -346,3 +346,84 @@ export class DnsError extends SplitnetError {
     this.rcode = rcode;
   }
 }
+
+/**
+ * The native helper behind bound sockets is not built or cannot load (or this is not Linux).
+ * The message names the fix: `pnpm --filter @splitnet/core run build:native`.
+ */
+export class NativeUnavailableError extends SplitnetError {
+  static readonly code = 'SPLITNET_ERR_NATIVE_UNAVAILABLE';
+  static override is = brandCheck<NativeUnavailableError>(NativeUnavailableError.code);
+
+  constructor(message: string, options: SplitnetErrorOptions = {}) {
+    super(NativeUnavailableError.code, message, options);
+    this.name = 'NativeUnavailableError';
+  }
+}
+
+/** The interface exists but is administratively down: bound traffic cannot leave (no leak). */
+export class InterfaceDownError extends SplitnetError {
+  static readonly code = 'SPLITNET_ERR_INTERFACE_DOWN';
+  static override is = brandCheck<InterfaceDownError>(InterfaceDownError.code);
+  readonly interfaceName: string;
+
+  constructor(interfaceName: string, message: string, options: SplitnetErrorOptions = {}) {
+    super(InterfaceDownError.code, message, options);
+    this.name = 'InterfaceDownError';
+    this.interfaceName = interfaceName;
+  }
+}
+
+/** The interface has no address (or route) of the IP family a connection needs. */
+export class FamilyUnavailableError extends SplitnetError {
+  static readonly code = 'SPLITNET_ERR_FAMILY_UNAVAILABLE';
+  static override is = brandCheck<FamilyUnavailableError>(FamilyUnavailableError.code);
+  readonly interfaceName: string;
+  readonly family: 4 | 6;
+
+  constructor(
+    interfaceName: string,
+    family: 4 | 6,
+    message: string,
+    options: SplitnetErrorOptions = {},
+  ) {
+    super(FamilyUnavailableError.code, message, options);
+    this.name = 'FamilyUnavailableError';
+    this.interfaceName = interfaceName;
+    this.family = family;
+  }
+}
+
+/** A DNS lookup through the tunnel failed (NXDOMAIN, SERVFAIL, no answer, all servers silent). */
+export class DnsError extends SplitnetError {
+  static readonly code = 'SPLITNET_ERR_DNS';
+  static override is = brandCheck<DnsError>(DnsError.code);
+  readonly hostname: string;
+  /** The DNS response code (`NXDOMAIN`, `SERVFAIL`, …), or `TIMEOUT` / `NODATA`. */
+  readonly rcode: string;
+
+  constructor(
+    hostname: string,
+    rcode: string,
+    message: string,
+    options: SplitnetErrorOptions = {},
+  ) {
+    super(DnsError.code, message, options);
+    this.name = 'DnsError';
+    this.hostname = hostname;
+    this.rcode = rcode;
+  }
+}
+
+/** The policy table is already used by another interface's routes. */
+export class TableInUseError extends SplitnetError {
+  static readonly code = 'SPLITNET_ERR_TABLE_IN_USE';
+  static override is = brandCheck<TableInUseError>(TableInUseError.code);
+  readonly table: number;
+
+  constructor(table: number, message: string, options: SplitnetErrorOptions = {}) {
+    super(TableInUseError.code, message, options);
+    this.name = 'TableInUseError';
+    this.table = table;
+  }
+}

@@ -12,3 +12,5 @@
  */
 export * from './errors.js';
 export * from './adapter/index.js';
+export * from './socket/index.js';
+export * from './dns/index.js';
