@@ -85,6 +85,16 @@ function pickResolver(ifname: string, options: BoundSocketOptions): HostResolver
   );
 }
 
+/** Settles with `promise`, or rejects with `signal.reason` first (a resolver may ignore it). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /** Drops a family the interface has no address for, unless that would leave nothing. */
 function usable(ifname: string, addresses: LookupAddress[]): LookupAddress[] {
   if (!addresses.some((a) => a.family === 4) || !addresses.some((a) => a.family === 6)) {
@@ -139,7 +149,10 @@ export async function createBoundSocket(
       ? [{ address: host, family: literal }]
       : usable(
           ifname,
-          await pickResolver(ifname, options).lookup(host, { family, signal: controller.signal }),
+          await untilAborted(
+            pickResolver(ifname, options).lookup(host, { family, signal: controller.signal }),
+            controller.signal,
+          ),
         );
     controller.signal.throwIfAborted();
     try {
