@@ -1,4 +1,4 @@
-import { AppUnsupportedError, testAdapter } from '@splitnet/core';
+import { AppUnsupportedError, BindingDriftError, testAdapter } from '@splitnet/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { qbittorrent } from './adapter.js';
 import {
@@ -62,8 +62,8 @@ describe('qbittorrent adapter', () => {
     delete server.prefs.current_network_interface;
     const error = await adapterFor(server)
       .apply(target)
-      .catch((e: { code: string }) => e);
-    expect(error.code).toBe('SPLITNET_ERR_BINDING_DRIFT');
+      .catch((e: unknown) => e);
+    expect(BindingDriftError.is(error)).toBe(true);
   });
 
   it('qBittorrent 4.1 (WebAPI < 2.3.0) is AppUnsupportedError pointing at offline provisioning', async () => {
