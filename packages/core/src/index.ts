@@ -12,5 +12,6 @@
  */
 export * from './errors.js';
 export * from './adapter/index.js';
+export * from './config/index.js';
 export * from './socket/index.js';
 export * from './dns/index.js';
