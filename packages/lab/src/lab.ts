@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError } from '@splitnet/core';
 import { HOME_ROUTING_TABLE, LAB_ADDRESSES, type LabAddresses } from './addresses.js';
 import { registerLiveLab, unregisterLiveLab } from './cleanup.js';
 import { createUplinkCounter, type UplinkCounter, type UplinkCounterOptions } from './counters.js';
@@ -100,16 +101,23 @@ export interface Lab {
   echoLog(): Promise<EchoLogEntry[]>;
   /** Queries logged by one of the DNS servers, oldest first (empty without `dns`). */
   dnsLog(server: DnsServerRole): Promise<DnsLogEntry[]>;
-  /** Runs a program to completion inside a lab namespace (argument array, no shell). */
+  /**
+   * Runs a program to completion inside a lab namespace (argument array, no shell). `ns` is a
+   * role (`'home'`) or this lab's full namespace name (`lab.ns.home`); anything else throws, so a
+   * typo never runs a command in the host namespace.
+   */
   exec(
-    ns: LabNamespace,
+    ns: LabNamespace | string,
     file: string,
     args: readonly string[],
     options?: Omit<RunOptions, 'netns'>,
   ): Promise<RunResult>;
-  /** Starts a long-running program in a namespace; its PID is recorded and ended on destroy. */
+  /**
+   * Starts a long-running program in a namespace (role or full name, as for `exec`); its PID is
+   * recorded and it is ended by that PID on destroy.
+   */
   spawn(
-    ns: LabNamespace,
+    ns: LabNamespace | string,
     file: string,
     args: readonly string[],
     options?: LabSpawnOptions,
@@ -202,8 +210,16 @@ export async function createLab(options: CreateLabOptions = {}): Promise<Lab> {
     writeState(state);
   };
   let logCount = 0;
+  /** Role or full name → this lab's namespace name; throws for anything else. */
+  const nsName = (ns: LabNamespace | string): string => {
+    if (Object.hasOwn(names.ns, ns)) return names.ns[ns as LabNamespace];
+    if (Object.values(names.ns).includes(ns)) return ns;
+    throw new ConfigError(
+      `[lab] ${JSON.stringify(ns)} is not a namespace of lab ${id} (use 'home', 'internet', 'vpn' or lab.ns.*)`,
+    );
+  };
   const spawnRecorded = async (
-    ns: LabNamespace,
+    ns: LabNamespace | string,
     file: string,
     args: readonly string[],
     opts: LabSpawnOptions = {},
@@ -213,7 +229,7 @@ export async function createLab(options: CreateLabOptions = {}): Promise<Lab> {
     logCount += 1;
     const logFile =
       opts.logFile ?? join(workDir, `${logCount}-${name.replace(/[^\w.-]+/g, '_')}.log`);
-    const { process: proc, record: rec } = await spawnIn(names.ns[ns], file, args, {
+    const { process: proc, record: rec } = await spawnIn(nsName(ns), file, args, {
       name,
       logFile,
       env: opts.env,
@@ -295,7 +311,7 @@ export async function createLab(options: CreateLabOptions = {}): Promise<Lab> {
     },
     echoLog: () => readEchoLog(echoLogFile(workDir)),
     dnsLog: (server) => readDnsLog(dnsLogFile(workDir, server)),
-    exec: (ns, file, args, opts = {}) => run(file, args, { ...opts, netns: names.ns[ns] }),
+    exec: async (ns, file, args, opts = {}) => run(file, args, { ...opts, netns: nsName(ns) }),
     spawn: spawnRecorded,
     uplinkCounter: (opts) => createUplinkCounter(names.ns.home, opts),
     processes: () => [...state.processes],

@@ -146,6 +146,39 @@ describe.skipIf(!available.ok)('lab lifecycle', () => {
     await expectNothingLeft(id, recorded);
   });
 
+  it('exec/spawn take a role or the full namespace name, and refuse anything else', async () => {
+    const lab = await createLab({ dns: false, ipv6: false });
+    try {
+      const byRole = await lab.exec('home', 'ip', ['-br', 'addr', 'show', 'h0']);
+      const byName = await lab.exec(lab.ns.home, 'ip', ['-br', 'addr', 'show', 'h0']);
+      expect(byRole.stdout).toContain('192.0.2.2/24');
+      expect(byName.stdout).toBe(byRole.stdout);
+      await expect(lab.exec('snlab-zzzzz-home', 'true', [])).rejects.toThrow(/not a namespace/);
+      await expect(lab.spawn('root', 'sleep', ['1'])).rejects.toThrow(/not a namespace/);
+    } finally {
+      await lab.destroy();
+    }
+  });
+
+  it('destroy also ends a wireguard-go it did not start (daemonized, as core up() runs it)', async () => {
+    const lab = await createLab({ dns: false, ipv6: false });
+    const name = lab.homeInterfaceName;
+    try {
+      await lab.exec('home', 'wireguard-go', [name], {
+        env: { WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' },
+      });
+      expect(existsSync(wireguardSocketPath(name))).toBe(true);
+    } finally {
+      // PIDs of everything in the home namespace, only to check afterwards (never killed by us).
+      const { stdout } = await lab.exec('home', 'ip', ['netns', 'pids', lab.ns.home]);
+      const pids = stdout.split('\n').filter(Boolean).map(Number);
+      expect(pids.length).toBeGreaterThan(0);
+      await lab.destroy();
+      for (const pid of pids) expect(isAlive(pid), `pid ${pid}`).toBe(false);
+      expect(existsSync(wireguardSocketPath(name))).toBe(false);
+    }
+  });
+
   it('sweep leaves a lab with a live owner alone', async () => {
     const lab = await createLab({ dns: false, ipv6: false });
     try {
