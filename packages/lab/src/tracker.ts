@@ -170,7 +170,7 @@ export function infoSpan(buf: Uint8Array): [number, number] {
 
 /** Makes a private single-file torrent announcing only to `announce` (npm `create-torrent`). */
 export async function createTestTorrent(options: TestTorrentOptions): Promise<TestTorrent> {
-  const { default: createTorrent } = (await import('create-torrent')) as {
+  const { default: createTorrent } = (await import('create-torrent' as string)) as {
     default: (
       input: string,
       opts: Record<string, unknown>,
