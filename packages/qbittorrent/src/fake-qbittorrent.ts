@@ -1,7 +1,8 @@
 /**
  * A scripted qBittorrent Web API server for protocol tests: it reproduces, per version, the
  * differences the client must handle (cookie names, login status codes, POST-only writes, HTTP
- * Basic and API keys, IP bans, CSRF checks). Not exported from the package; tests import it.
+ * Basic and API keys, IP bans, CSRF checks). Exported as a test double for code that drives the
+ * adapter (the CLI's tests use it), like serialport's mock binding.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

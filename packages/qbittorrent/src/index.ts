@@ -16,4 +16,5 @@ export * from './adapter.js';
 export * from './client.js';
 export * from './config-file.js';
 export * from './credentials.js';
+export * from './fake-qbittorrent.js';
 export * from './listen-sockets.js';
