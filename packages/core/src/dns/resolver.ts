@@ -16,6 +16,7 @@ import dnsPacket from 'dns-packet';
 import { z } from 'zod';
 import { ConfigError, DnsError, TimeoutError } from '../errors.js';
 import { validateInterfaceName } from '../native/binding.js';
+import { isFatal } from '../socket/race.js';
 import { createTtlCache } from './cache.js';
 import { createBoundTransport } from './transport.js';
 import type { DnsTransport, HostResolver, LookupAddress, LookupOptions } from './types.js';
@@ -127,6 +128,8 @@ export function createTunnelResolver(options: TunnelResolverOptions): TunnelReso
         try {
           response = await ask(server, name, type);
         } catch (error) {
+          // The interface is missing or down (or no permission): no server can help.
+          if (isFatal(error)) throw error;
           lastError = error;
           continue;
         }
@@ -217,6 +220,7 @@ export function createTunnelResolver(options: TunnelResolverOptions): TunnelReso
     // Prefer the most telling failure: an abort, then NXDOMAIN, then anything else.
     if (lookupOptions.signal?.aborted) throw lookupOptions.signal.reason;
     throw (
+      errors.find((e) => isFatal(e)) ??
       errors.find((e) => DnsError.is(e) && e.rcode === 'NXDOMAIN') ??
       errors.find((e) => DnsError.is(e) && e.rcode !== 'NODATA') ??
       errors.find((e) => e !== undefined) ??
