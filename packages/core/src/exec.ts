@@ -135,27 +135,31 @@ export async function spawnDetached(
   const { open } = await import('node:fs/promises');
   const log = await open(options.logFile, 'a', 0o600);
   try {
-    const child = execa(cmd, argv, {
+    // node:child_process rather than execa: execa's promise would hold the child to this process.
+    const { spawn } = await import('node:child_process');
+    const child = spawn(cmd, argv, {
       detached: true,
-      stdin: 'ignore',
-      stdout: log.fd,
-      stderr: log.fd,
-      env: options.env,
-      reject: false,
-      cleanup: false,
+      stdio: ['ignore', log.fd, log.fd],
+      env: { ...process.env, ...options.env },
     });
-    const exited = child.then(
-      (r) => ({ exitCode: r.exitCode, signal: r.signal }),
-      () => ({ exitCode: undefined, signal: undefined }),
+    const exited = new Promise<{ exitCode: number | undefined; signal: string | undefined }>(
+      (resolve) => {
+        child.once('exit', (code, signal) =>
+          resolve({ exitCode: code ?? undefined, signal: signal ?? undefined }),
+        );
+        child.once('error', () => resolve({ exitCode: undefined, signal: undefined }));
+      },
     );
     const pid = await new Promise<number>((resolve, reject) => {
       child.once('spawn', () => resolve(child.pid!));
-      child.once('error', (error) => reject(error));
+      child.once('error', reject);
     }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') throw new MissingToolError(file, installHint(file));
-      throw new CommandError(`could not start ${[cmd, ...argv].join(' ')}`, {
-        command: [cmd, ...argv],
-      });
+      throw new CommandError(
+        `could not start ${[cmd, ...argv].join(' ')}`,
+        { command: [cmd, ...argv] },
+        { cause: error },
+      );
     });
     child.unref();
     return { pid, exited };

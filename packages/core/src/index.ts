@@ -15,3 +15,6 @@ export * from './adapter/index.js';
 export * from './config/index.js';
 export * from './socket/index.js';
 export * from './dns/index.js';
+export * from './routing/index.js';
+export * from './wireguard/index.js';
+export * from './exec.js';

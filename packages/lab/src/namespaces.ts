@@ -4,6 +4,8 @@
  * so nothing ever exists in the root namespace, not even for a moment.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { LAB_ADDRESSES as A, LINKS } from './addresses.js';
 import { run } from './run.js';
 
@@ -60,12 +62,24 @@ export async function listNamespaces(): Promise<string[]> {
     .filter(Boolean);
 }
 
+/**
+ * `ip netns exec` bind-mounts `/etc/netns/<ns>/resolv.conf` over `/etc/resolv.conf`: every name
+ * lookup made in a lab namespace goes to the lab's own DNS server, never to the host's resolver.
+ */
+const netnsEtc = (name: string) => join('/etc/netns', name);
+
 export async function addNamespace(name: string, signal?: AbortSignal): Promise<void> {
+  await mkdir(netnsEtc(name), { recursive: true });
+  await writeFile(
+    join(netnsEtc(name), 'resolv.conf'),
+    `# splitnet lab ${name}: lab DNS only\nnameserver ${A.dns4}\noptions timeout:1 attempts:1\n`,
+  );
   await run('ip', ['netns', 'add', name], { signal });
 }
 
 /** Deletes a namespace if it exists (idempotent). */
 export async function deleteNamespace(name: string): Promise<void> {
+  await rm(netnsEtc(name), { recursive: true, force: true });
   const r = await run('ip', ['netns', 'delete', name], { reject: false });
   if (r.exitCode !== 0 && !/No such file|not found|Invalid/i.test(r.stderr)) {
     // Surface anything other than "already gone".

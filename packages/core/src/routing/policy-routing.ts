@@ -22,7 +22,7 @@
  * await ensureRouting({ interfaceName: 'wg0', addresses: ['10.66.0.2/32'] });
  * ```
  */
-import { SplitnetError } from '../errors.js';
+import { TableInUseError } from '../errors.js';
 import { getLink, hasIpv6, type IpOptions, ip, ipJson, ipTry, isLinkUp } from './ip.js';
 
 /** Default policy table, as wg-quick's. */
@@ -209,8 +209,8 @@ export async function assertTableFree(
     );
     const other = routes.find((r) => r.dst === 'default' && r.dev && r.dev !== spec.interfaceName);
     if (other && other.type !== 'unreachable') {
-      throw new SplitnetError(
-        'SPLITNET_ERR_TABLE_IN_USE',
+      throw new TableInUseError(
+        table,
         `policy table ${table} already routes through ${other.dev}; give ${spec.interfaceName} another table (option \`table\`)`,
       );
     }

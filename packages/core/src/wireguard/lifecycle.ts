@@ -20,7 +20,7 @@
 import { assertInterfaceName, toWgSetconf, validateConfig, type WgQuickConfig } from '../config/index.js';
 import { InterfaceError, InterfaceNotFoundError } from '../errors.js';
 import { run } from '../exec.js';
-import { getLink, type IpOptions, ip, ipTry } from '../routing/ip.js';
+import { getAddresses, getLink, type IpOptions, ip, ipTry } from '../routing/ip.js';
 import {
   assertTableFree,
   DEFAULT_RULE_PRIORITY,
@@ -30,6 +30,7 @@ import {
   familyOf,
   type PolicyRoutingSpec,
   type RoutingItem,
+  type RoutingReport,
   removeRouting,
   removeRoutingItems,
 } from '../routing/policy-routing.js';
@@ -168,6 +169,11 @@ export async function up(input: WgQuickConfig, options: UpOptions): Promise<UpRe
     undo.push(() => deleteLink(name, created, ipOptions));
     // No IPv6 link-local address: it would put an fe80::/64 route into the main table.
     await ipTry(['link', 'set', 'dev', name, 'addrgenmode', 'none'], ipOptions);
+    // Keep IPv6 addresses across link down/up, as IPv4 ones are kept.
+    await run('sysctl', ['-qw', `net/ipv6/conf/${name}/keep_addr_on_down=1`], {
+      netns,
+      reject: false,
+    });
 
     await step('configure-keys');
     await wgApply('setconf', name, toWgSetconf(config), { netns, signal });
@@ -226,8 +232,14 @@ async function reconfigureRecord(
 ): Promise<boolean> {
   const { name, netns } = record;
   const wgOptions = { netns, signal: options.signal };
-  const before = peerSignature(await wgDump(name, wgOptions));
-  await wgApply('syncconf', name, toWgSetconf(config), wgOptions);
+  const current = await wgDump(name, wgOptions);
+  const before = peerSignature(current);
+  // Without ListenPort, wg would pick a new random port on every sync: keep the one in use.
+  const wanted =
+    config.interface.listenPort === undefined
+      ? { ...config, interface: { ...config.interface, listenPort: current.listenPort } }
+      : config;
+  await wgApply('syncconf', name, toWgSetconf(wanted), wgOptions);
   let changed = peerSignature(await wgDump(name, wgOptions)) !== before;
 
   const next = [...config.interface.addresses];
@@ -283,13 +295,27 @@ async function requireRecord(name: string, options: InterfaceOptions): Promise<I
   return record;
 }
 
+export interface EnsureReport extends RoutingReport {
+  /** Addresses that were missing and have been added back. */
+  addresses: string[];
+}
+
 /**
- * Re-adds any policy route or rule that is missing (the kernel flushes `dev` routes when a link
- * goes down; they cannot come back until it is up again). Returns what was added.
+ * Re-adds what the kernel took away from a managed interface: its addresses (should IPv6 ones be
+ * flushed on link down) and any policy route or rule. The kernel flushes `dev` routes when a link
+ * goes down and refuses them while it is down, so those come back only once it is up
+ * (`deferred` lists them until then). The reconcile loop calls this on every link event.
  */
-export async function ensureInterfaceRouting(name: string, options: InterfaceOptions = {}) {
+export async function ensureInterface(
+  name: string,
+  options: InterfaceOptions = {},
+): Promise<EnsureReport> {
   const record = await requireRecord(name, options);
-  return ensureRouting(routingSpec(record), options);
+  const present = await getAddresses(name, options);
+  const missing = record.addresses.filter((a) => !present.includes(a));
+  for (const cidr of missing) await ip(addressArgs(cidr, 'add', name), options);
+  const report = await ensureRouting(routingSpec(record), options);
+  return { ...report, addresses: missing };
 }
 
 export interface DownResult {

@@ -2,25 +2,38 @@
  * `wg(8)`: configuration through stdin (the private key never reaches argv) and the `dump`
  * reader. Values that are secrets (private and preshared keys) are dropped while parsing.
  */
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { run } from '../exec.js';
+import { stateRoot } from './state.js';
 
 export interface WgOptions {
   netns?: string | undefined;
   signal?: AbortSignal | undefined;
 }
 
-/** `wg setconf <if> /dev/stdin` (replace everything) or `wg syncconf` (change in place). */
+/**
+ * `wg setconf` (replace everything) or `wg syncconf` (change in place). The text holds the private
+ * key, so it goes through a 0600 file in a 0700 directory on tmpfs that is removed right after,
+ * never through argv. (`/dev/stdin` does not work: Node's stdin pipes are sockets, which `wg`
+ * cannot fopen.)
+ */
 export async function wgApply(
   mode: 'setconf' | 'syncconf',
   name: string,
   setconfText: string,
   options: WgOptions = {},
 ): Promise<void> {
-  await run('wg', [mode, name, '/dev/stdin'], {
-    netns: options.netns,
-    input: setconfText,
-    signal: options.signal,
-  });
+  const dir = join(stateRoot(), 'secrets');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, `${name}.${process.pid}.${randomUUID()}.conf`);
+  try {
+    await writeFile(file, setconfText, { mode: 0o600, flag: 'wx' });
+    await run('wg', [mode, name, file], { netns: options.netns, signal: options.signal });
+  } finally {
+    await rm(file, { force: true });
+  }
 }
 
 export interface PeerStatus {
