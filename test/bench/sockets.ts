@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLab, LAB_ADDRESSES as A, type Lab } from '@splitnet/lab';
+import { LAB_ADDRESSES as A, createLab, type Lab } from '@splitnet/lab';
 import { down, parseConfig, up } from '../../packages/core/src/index.js';
 import { makeTestPki } from '../../packages/core/src/socket/fixtures/test-pki.js';
 import { type BenchRow, printRows } from './report.js';
@@ -54,7 +54,10 @@ function runWorker(ns: string, input: object, timeoutMs: number): Promise<string
 }
 
 /** Runs in an existing lab (or creates one), prints and returns the rows. */
-export async function benchSockets(lab?: Lab, options: SocketBenchOptions = {}): Promise<BenchRow[]> {
+export async function benchSockets(
+  lab?: Lab,
+  options: SocketBenchOptions = {},
+): Promise<BenchRow[]> {
   const own = !lab;
   const theLab = lab ?? (await createLab());
   const name = theLab.homeInterfaceName;
@@ -89,9 +92,14 @@ export async function benchSockets(lab?: Lab, options: SocketBenchOptions = {}):
       requests: { ours: number; reference: number };
       throughput: number;
     };
-    const iperfServer = await theLab.spawn('vpn', 'iperf3', ['-s', '-1', '-B', host, '-p', '5201'], {
-      name: 'iperf3-server',
-    });
+    const iperfServer = await theLab.spawn(
+      'vpn',
+      'iperf3',
+      ['-s', '-1', '-B', host, '-p', '5201'],
+      {
+        name: 'iperf3-server',
+      },
+    );
     await new Promise((r) => setTimeout(r, 300));
     const iperf = await theLab.exec(
       home,
@@ -133,7 +141,9 @@ export async function benchSockets(lab?: Lab, options: SocketBenchOptions = {}):
       },
     ];
     printRows(rows);
-    console.log(`  (bare native fd + net.Socket connect, without the API: ${result.connect.raw.toFixed(3)} ms)`);
+    console.log(
+      `  (bare native fd + net.Socket connect, without the API: ${result.connect.raw.toFixed(3)} ms)`,
+    );
     return rows;
   } finally {
     await down(name, { netns: home }).catch(() => {});
