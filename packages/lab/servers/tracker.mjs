@@ -12,7 +12,8 @@
  */
 import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Server } from 'bittorrent-tracker';
+// The server entry only: the package root also loads the WebRTC client (a native addon).
+import Server from 'bittorrent-tracker/server';
 
 const { values } = parseArgs({
   options: {

@@ -54,7 +54,10 @@ const optionsSchema = z.object({
   sockets: z.enum(['auto', 'check', 'skip']).default('auto'),
   socketsNetns: z.string().min(1).optional(),
   settleTimeout: z.number().int().positive().default(20_000),
-  env: z.record(z.string(), z.string().optional()).optional(),
+  // process.env is an exotic object zod's record() rejects; resolveCredentials reads it.
+  env: z
+    .custom<Record<string, string | undefined>>((v) => typeof v === 'object' && v !== null)
+    .optional(),
 });
 
 /** Options of {@link qbittorrent}. */
@@ -222,11 +225,14 @@ export const qbittorrent = defineAdapter((input: QbittorrentOptions) => {
         const problems = bindingProblems(after, target);
         if (problems.length > 0) throw new BindingDriftError('qbittorrent', problems);
       }
-      return {
-        changed,
-        previous,
-        warnings: [...preferenceWarnings(before), ...(await interfaceWarnings(target, o))],
-      };
+      const warnings = [...preferenceWarnings(before), ...(await interfaceWarnings(target, o))];
+      const visible = !warnings.some((w) => w.code === 'interface-not-visible');
+      if (changed && checkSockets && visible && typeof before.listen_port === 'number') {
+        // libtorrent re-creates its listen sockets asynchronously: wait until they are on it.
+        const problems = await settle(before.listen_port, target.interfaceName, o);
+        if (problems.length > 0) throw new BindingDriftError('qbittorrent', problems);
+      }
+      return { changed, previous, warnings };
     },
 
     async check(target, o) {
