@@ -19,7 +19,10 @@ export async function benchInterface(lab: Lab, rounds = 15): Promise<BenchRow[]>
   const dir = await mkdtemp(join(tmpdir(), 'splitnet-bench-'));
   const file = join(dir, `${name}.conf`);
   await writeFile(file, serializeConfig(config), { mode: 0o600 });
-  const env = { WG_QUICK_USERSPACE_IMPLEMENTATION: 'wireguard-go', WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' };
+  const env = {
+    WG_QUICK_USERSPACE_IMPLEMENTATION: 'wireguard-go',
+    WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1',
+  };
   const ours: number[] = [];
   const reference: number[] = [];
   try {

@@ -86,8 +86,10 @@ describe.skipIf(!available.ok)('table-off interface in the lab', () => {
   it('routes bound traffic through the VPN and leaves the rest and the main table alone', async () => {
     const before = await snapshot();
     const result = await up(config, { name, netns: home });
-    expect(result).toMatchObject({ name, implementation: 'wireguard-go', up: true, managed: true });
-    expect(result.routing?.missing).toEqual([]);
+    expect(result).toMatchObject({ name, implementation: 'wireguard-go', changed: true, table: 51820 });
+    const s0 = await status(name, { netns: home });
+    expect(s0).toMatchObject({ ifindex: result.ifindex, up: true, managed: true, pid: result.pid });
+    expect(s0.routing?.missing).toEqual([]);
     const after = await snapshot();
     expect(after.main4).toBe(before.main4);
     expect(after.main6).toBe(before.main6);
@@ -117,11 +119,17 @@ describe.skipIf(!available.ok)('table-off interface in the lab', () => {
     const peer = config.peers[0]!;
     const changed = await reconfigure(
       name,
-      { ...config, interface: { ...config.interface, mtu: 1380 }, peers: [{ ...peer, persistentKeepalive: 15 }] },
+      {
+        ...config,
+        interface: { ...config.interface, mtu: 1380 },
+        peers: [{ ...peer, persistentKeepalive: 15 }],
+      },
       { netns: home },
     );
     expect(changed).toMatchObject({ ifindex, changed: true, mtu: 1380 });
-    expect(changed.peers[0]?.persistentKeepalive).toBe(15);
+    const s = await status(name, { netns: home });
+    expect(s).toMatchObject({ ifindex, mtu: 1380 });
+    expect(s.peers[0]?.persistentKeepalive).toBe(15);
     expect(await egress(4, true)).toBe(lab.addresses.vpnExit4);
     const back = await reconfigure(name, config, { netns: home });
     expect(back.ifindex).toBe(ifindex);
@@ -175,9 +183,7 @@ describe.skipIf(!available.ok)('table-off interface in the lab', () => {
     'pre-up',
     'create-link',
     'configure-keys',
-    'addresses',
-    'mtu',
-    'link-up',
+    'configure-link',
     'routing',
     'post-up',
   ];
@@ -187,20 +193,27 @@ describe.skipIf(!available.ok)('table-off interface in the lab', () => {
       if (step === failAt) throw new Error(`injected failure at ${step}`);
     };
     // onStep runs before each step: a failure there finds every earlier step done.
-    await expect(up(config, { name, netns: home, onStep, runHooks: true })).rejects.toThrow(`injected failure at ${failAt}`);
+    await expect(up(config, { name, netns: home, onStep, runHooks: true })).rejects.toThrow(
+      `injected failure at ${failAt}`,
+    );
     await assertNothingLeft(before);
   });
 
   it('rolls back a real failure halfway (endpoint host name that does not resolve)', async () => {
     const before = await snapshot();
     const peer = config.peers[0]!;
-    const bad = { ...config, peers: [{ ...peer, endpoint: { host: 'no-such-host.lab.test', port: 51820 } }] };
+    const bad = {
+      ...config,
+      peers: [{ ...peer, endpoint: { host: 'no-such-host.lab.test', port: 51820 } }],
+    };
     await expect(up(bad, { name, netns: home })).rejects.toThrow(/wg setconf/);
     await assertNothingLeft(before);
   });
 
   it('rejects bad names and foreign interfaces with typed errors', async () => {
-    await expect(up(config, { name: 'much-too-long-name0', netns: home })).rejects.toSatisfy(ConfigError.is);
+    await expect(up(config, { name: 'much-too-long-name0', netns: home })).rejects.toSatisfy(
+      ConfigError.is,
+    );
     await lab.exec(home, 'ip', ['link', 'add', name, 'type', 'veth', 'peer', 'name', `${name}p`]);
     try {
       await expect(up(config, { name, netns: home })).rejects.toSatisfy(InterfaceError.is);
@@ -214,7 +227,8 @@ describe.skipIf(!available.ok)('table-off interface in the lab', () => {
     const before = await snapshot();
     // A PATH with ip and wg but no wireguard-go (and no WireGuard kernel module here).
     const bin = await mkdtemp(join(tmpdir(), 'splitnet-path-'));
-    for (const tool of ['ip', 'wg']) await symlink((await lab.exec(home, 'which', [tool])).stdout.trim(), join(bin, tool));
+    for (const tool of ['ip', 'wg'])
+      await symlink((await lab.exec(home, 'which', [tool])).stdout.trim(), join(bin, tool));
     const path = process.env.PATH;
     process.env.PATH = bin;
     try {

@@ -46,7 +46,8 @@ export async function ipJson<T = Record<string, unknown>>(
     reject: false,
   });
   if (result.exitCode !== 0) {
-    if (/FIB table does not exist|does not exist|Cannot find device/i.test(result.stderr)) return [];
+    if (/FIB table does not exist|does not exist|Cannot find device/i.test(result.stderr))
+      return [];
     // Re-run with rejection on, for the typed error.
     await run('ip', [...nsArgs(options), '-j', ...args], { signal: options.signal });
   }
@@ -65,7 +66,10 @@ export interface LinkInfo {
 }
 
 /** The link, or undefined when there is none by that name. */
-export async function getLink(name: string, options: IpOptions = {}): Promise<LinkInfo | undefined> {
+export async function getLink(
+  name: string,
+  options: IpOptions = {},
+): Promise<LinkInfo | undefined> {
   const [link] = await ipJson<{
     ifindex: number;
     ifname: string;
@@ -99,11 +103,45 @@ export async function getAddresses(name: string, options: IpOptions = {}): Promi
     .map((a) => `${a.local}/${a.prefixlen}`);
 }
 
-/** True when IPv6 is enabled in the namespace. */
-export async function hasIpv6(options: IpOptions = {}): Promise<boolean> {
-  const result = await run('ip', [...nsArgs(options), '-6', 'route', 'show', 'table', 'local'], {
-    reject: false,
+/**
+ * Runs several `ip` commands in one process (`ip -batch -`), for one family. With `force`, a
+ * failing line does not stop the rest (deletes of what is already gone). Returns stdout.
+ */
+export async function ipBatch(
+  family: 4 | 6 | undefined,
+  lines: readonly (readonly string[])[],
+  options: IpOptions & { force?: boolean; json?: boolean; reject?: boolean } = {},
+): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  if (lines.length === 0) return { stdout: '', stderr: '', exitCode: 0 };
+  const args = [
+    ...nsArgs(options),
+    ...(family ? [`-${family}`] : []),
+    ...(options.json ? ['-j'] : []),
+    ...(options.force ? ['-force'] : []),
+    '-batch',
+    '-',
+  ];
+  const result = await run('ip', args, {
     signal: options.signal,
+    input: `${lines.map((l) => l.join(' ')).join('\n')}\n`,
+    reject: options.reject,
   });
-  return result.exitCode === 0;
+  return result;
+}
+
+/** Parses the concatenated JSON arrays that `ip -j -batch` prints, one per command. */
+export function parseJsonLines<T>(stdout: string): T[][] {
+  return stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('['))
+    .map((line) => JSON.parse(line) as T[]);
+}
+
+/**
+ * True when IPv6 is enabled in the namespace: its local table holds at least `::1` (with
+ * `disable_ipv6` it holds nothing).
+ */
+export async function hasIpv6(options: IpOptions = {}): Promise<boolean> {
+  return (await ipJson(['-6', 'route', 'show', 'table', 'local'], options)).length > 0;
 }

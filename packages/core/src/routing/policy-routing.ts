@@ -23,7 +23,15 @@
  * ```
  */
 import { TableInUseError } from '../errors.js';
-import { getLink, hasIpv6, type IpOptions, ip, ipJson, ipTry, isLinkUp } from './ip.js';
+import {
+  getLink,
+  hasIpv6,
+  type IpOptions,
+  ipBatch,
+  isLinkUp,
+  type LinkInfo,
+  parseJsonLines,
+} from './ip.js';
 
 /** Default policy table, as wg-quick's. */
 export const DEFAULT_TABLE = 51820;
@@ -141,16 +149,48 @@ interface RouteJson {
   metric?: number;
 }
 
-/** Reads the rules and the policy table once per family. */
-async function readFamily(family: Family, table: number, options: IpOptions) {
-  const [rules, routes] = await Promise.all([
-    ipJson<RuleJson>([`-${family}`, 'rule', 'show'], options),
-    ipJson<RouteJson>([`-${family}`, 'route', 'show', 'table', String(table)], options),
-  ]);
-  return { rules, routes };
+interface FamilyState {
+  rules: RuleJson[];
+  routes: RouteJson[];
 }
 
-function present(item: RoutingItem, state: { rules: RuleJson[]; routes: RouteJson[] }): boolean {
+/** The namespace's routing as far as a spec is concerned: one `ip -batch` per family. */
+export interface RoutingSnapshot {
+  /** IPv4, plus IPv6 when the namespace has it. */
+  families: Family[];
+  state: Map<Family, FamilyState>;
+}
+
+/**
+ * Reads rules and the policy table for both families in two `ip -batch` processes (run in
+ * parallel). IPv6 counts as available when its local table is not empty (`disable_ipv6` empties
+ * it).
+ */
+export async function readRouting(
+  table: number,
+  options: IpOptions = {},
+): Promise<RoutingSnapshot> {
+  const read = (family: Family) =>
+    ipBatch(
+      family,
+      [
+        ['rule', 'show'],
+        ['route', 'show', 'table', String(table)],
+        ['route', 'show', 'table', 'local'],
+      ],
+      { ...options, json: true, force: true, reject: false },
+    ).then((r) => {
+      // In batch mode an absent table prints `[]`: one array per command, in order.
+      const [rules = [], routes = [], local = []] = parseJsonLines<RuleJson & RouteJson>(r.stdout);
+      return { rules, routes, local };
+    });
+  const [v4, v6] = await Promise.all([read(4), read(6)]);
+  const state = new Map<Family, FamilyState>([[4, v4]]);
+  if (v6.local.length > 0) state.set(6, v6);
+  return { families: [...state.keys()], state };
+}
+
+function present(item: RoutingItem, state: FamilyState): boolean {
   if (item.kind === 'rule') {
     return state.rules.some(
       (r) =>
@@ -176,19 +216,15 @@ export async function routingFamilies(options: IpOptions = {}): Promise<Family[]
   return (await hasIpv6(options)) ? [4, 6] : [4];
 }
 
-/** Which desired items are present right now, and which are missing. */
+/** Which desired items are present, and which are missing (from a snapshot, or read now). */
 export async function inspectRouting(
   spec: PolicyRoutingSpec,
-  options: IpOptions = {},
+  options: IpOptions & { snapshot?: RoutingSnapshot } = {},
 ): Promise<{ present: RoutingItem[]; missing: RoutingItem[] }> {
-  const families = await routingFamilies(options);
-  const table = spec.table ?? DEFAULT_TABLE;
-  const states = new Map(
-    await Promise.all(families.map(async (f) => [f, await readFamily(f, table, options)] as const)),
-  );
+  const snapshot = options.snapshot ?? (await readRouting(spec.table ?? DEFAULT_TABLE, options));
   const result = { present: [] as RoutingItem[], missing: [] as RoutingItem[] };
-  for (const item of desiredRouting(spec, families)) {
-    (present(item, states.get(item.family)!) ? result.present : result.missing).push(item);
+  for (const item of desiredRouting(spec, snapshot.families)) {
+    (present(item, snapshot.state.get(item.family)!) ? result.present : result.missing).push(item);
   }
   return result;
 }
@@ -199,16 +235,16 @@ export async function inspectRouting(
  */
 export async function assertTableFree(
   spec: PolicyRoutingSpec,
-  options: IpOptions = {},
+  options: IpOptions & { snapshot?: RoutingSnapshot } = {},
 ): Promise<void> {
   const table = spec.table ?? DEFAULT_TABLE;
-  for (const family of await routingFamilies(options)) {
-    const routes = await ipJson<RouteJson>(
-      [`-${family}`, 'route', 'show', 'table', String(table)],
-      options,
+  const snapshot = options.snapshot ?? (await readRouting(table, options));
+  for (const { routes } of snapshot.state.values()) {
+    const other = routes.find(
+      (r) =>
+        r.dst === 'default' && r.dev && r.dev !== spec.interfaceName && r.type !== 'unreachable',
     );
-    const other = routes.find((r) => r.dst === 'default' && r.dev && r.dev !== spec.interfaceName);
-    if (other && other.type !== 'unreachable') {
+    if (other) {
       throw new TableInUseError(
         table,
         `policy table ${table} already routes through ${other.dev}; give ${spec.interfaceName} another table (option \`table\`)`,
@@ -217,27 +253,55 @@ export async function assertTableFree(
   }
 }
 
+function byFamily(items: readonly RoutingItem[]): Array<[Family, RoutingItem[]]> {
+  return ([4, 6] as const)
+    .map((f): [Family, RoutingItem[]] => [f, items.filter((i) => i.family === f)])
+    .filter(([, list]) => list.length > 0);
+}
+
+/** Applies items with one `ip -batch` per family, in parallel. */
+async function applyItems(
+  items: readonly RoutingItem[],
+  action: 'add' | 'del',
+  options: IpOptions,
+): Promise<boolean> {
+  const results = await Promise.all(
+    byFamily(items).map(([family, list]) =>
+      ipBatch(
+        family,
+        list.map((item) => itemArgs(item, action).slice(1)),
+        { ...options, force: action === 'del', reject: action === 'del' ? false : undefined },
+      ),
+    ),
+  );
+  return results.every((r) => r.exitCode === 0);
+}
+
 /**
  * Adds whatever is missing. Device routes are deferred while the link is down (the kernel
- * refuses them, and flushes them when a link goes down): call again after link up.
- * `onAdd` is told of each item just before it is added (used for rollback and progress).
+ * refuses them, and flushes them when a link goes down): call again after link up. If adding
+ * fails halfway, what this call added is removed again before the error is thrown.
  */
 export async function ensureRouting(
   spec: PolicyRoutingSpec,
-  options: IpOptions & { onAdd?: (item: RoutingItem) => void } = {},
+  options: IpOptions & { snapshot?: RoutingSnapshot; link?: LinkInfo } = {},
 ): Promise<RoutingReport> {
-  const { missing } = await inspectRouting(spec, options);
-  const link = await getLink(spec.interfaceName, options);
+  const [{ missing }, link] = await Promise.all([
+    inspectRouting(spec, options),
+    options.link ?? getLink(spec.interfaceName, options),
+  ]);
   const linkUp = link !== undefined && isLinkUp(link);
   const report: RoutingReport = { added: [], deferred: [] };
   for (const item of missing) {
-    if (item.kind === 'route' && 'dev' in item && !linkUp) {
-      report.deferred.push(item);
-      continue;
-    }
-    options.onAdd?.(item);
-    await ip(itemArgs(item, 'add'), options);
-    report.added.push(item);
+    const deferred = item.kind === 'route' && 'dev' in item && !linkUp;
+    (deferred ? report.deferred : report.added).push(item);
+  }
+  try {
+    await applyItems(report.added, 'add', options);
+  } catch (error) {
+    // Everything in `added` was missing before: whatever of it exists now is ours to remove.
+    await applyItems(report.added, 'del', options).catch(() => {});
+    throw error;
   }
   return report;
 }
@@ -246,19 +310,17 @@ export async function ensureRouting(
 export async function removeRoutingItems(
   items: readonly RoutingItem[],
   options: IpOptions = {},
-): Promise<RoutingItem[]> {
-  const removed: RoutingItem[] = [];
-  for (const item of items) {
-    if (await ipTry(itemArgs(item, 'del'), options)) removed.push(item);
-  }
-  return removed;
+): Promise<void> {
+  await applyItems(items, 'del', options);
 }
 
-/** Removes every item of the spec that is present. */
+/**
+ * Removes every item of the spec that is present. Each delete names the exact rule or route
+ * (priority, selector, table), so nothing else can match; absent ones are skipped.
+ */
 export async function removeRouting(
   spec: PolicyRoutingSpec,
   options: IpOptions = {},
-): Promise<RoutingItem[]> {
-  const { present: items } = await inspectRouting(spec, options);
-  return removeRoutingItems(items, options);
+): Promise<void> {
+  await removeRoutingItems(desiredRouting(spec, [4, 6]), options);
 }

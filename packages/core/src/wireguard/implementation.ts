@@ -7,7 +7,7 @@ import { access, readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InterfaceError, MissingToolError, TimeoutError } from '../errors.js';
 import { installHint, requireExecutable, run, spawnDetached } from '../exec.js';
-import { getLink, type IpOptions, ipTry } from '../routing/ip.js';
+import { type IpOptions, ipTry } from '../routing/ip.js';
 import type { Implementation } from './state.js';
 import { ensureStateDir, logPath } from './state.js';
 
@@ -37,14 +37,21 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Creates the link. Throws when neither implementation is available, naming what to install. */
-export async function createLink(name: string, options: CreateLinkOptions = {}): Promise<CreatedLink> {
+/** Set once the kernel said it has no WireGuard (it will not grow one while we run). */
+let kernelUnavailable = false;
+
+export async function createLink(
+  name: string,
+  options: CreateLinkOptions = {},
+): Promise<CreatedLink> {
   const choice = options.implementation ?? 'auto';
-  if (choice !== 'wireguard-go') {
+  if (choice === 'kernel' || (choice === 'auto' && !kernelUnavailable)) {
     const kernel = await run('ip', [...nsArgs(options), 'link', 'add', name, 'type', 'wireguard'], {
       reject: false,
       signal: options.signal,
     });
     if (kernel.exitCode === 0) return { implementation: 'kernel', pid: undefined };
+    if (/Unknown device type|not supported/i.test(kernel.stderr)) kernelUnavailable = true;
     if (/Operation not permitted/i.test(kernel.stderr)) {
       // Let the runner produce its typed permission error.
       await run('ip', [...nsArgs(options), 'link', 'add', name, 'type', 'wireguard']);
@@ -93,10 +100,14 @@ async function startWireguardGo(name: string, options: CreateLinkOptions): Promi
       if (/exec of "wireguard-go" failed/.test(text)) {
         throw new MissingToolError('wireguard-go', installHint('wireguard-go'));
       }
-      throw new InterfaceError(name, `wireguard-go exited while creating ${name}: ${reason || 'no output'}`);
+      throw new InterfaceError(
+        name,
+        `wireguard-go exited while creating ${name}: ${reason || 'no output'}`,
+      );
     }
-    if ((await exists(socket)) && (await getLink(name, options))) return child.pid;
-    await sleep(5);
+    // wireguard-go opens the UAPI socket after its TUN device exists.
+    if (await exists(socket)) return child.pid;
+    await sleep(2);
   }
   await stopProcess(child.pid, name);
   throw new TimeoutError(`wireguard-go did not create ${name} within ${timeout} ms`, timeout);

@@ -1,7 +1,7 @@
 export {
+  type CreatedLink,
   createLink,
   deleteLink,
-  type CreatedLink,
   type ImplementationChoice,
   uapiSocketPath,
 } from './implementation.js';

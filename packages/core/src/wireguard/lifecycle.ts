@@ -17,10 +17,15 @@
  * await down('wg0');
  * ```
  */
-import { assertInterfaceName, toWgSetconf, validateConfig, type WgQuickConfig } from '../config/index.js';
+import {
+  assertInterfaceName,
+  toWgSetconf,
+  validateConfig,
+  type WgQuickConfig,
+} from '../config/index.js';
 import { InterfaceError, InterfaceNotFoundError } from '../errors.js';
 import { run } from '../exec.js';
-import { getAddresses, getLink, type IpOptions, ip, ipTry } from '../routing/ip.js';
+import { getAddresses, getLink, type IpOptions, ip, ipBatch, ipTry } from '../routing/ip.js';
 import {
   assertTableFree,
   DEFAULT_RULE_PRIORITY,
@@ -29,14 +34,24 @@ import {
   ensureRouting,
   familyOf,
   type PolicyRoutingSpec,
-  type RoutingItem,
   type RoutingReport,
+  readRouting,
   removeRouting,
   removeRoutingItems,
 } from '../routing/policy-routing.js';
-import { createLink, deleteLink, type ImplementationChoice, stopProcess } from './implementation.js';
-import { type InterfaceRecord, readRecord, removeRecord, writeRecord } from './state.js';
-import { type InterfaceStatus, status } from './status.js';
+import {
+  createLink,
+  deleteLink,
+  type ImplementationChoice,
+  stopProcess,
+} from './implementation.js';
+import {
+  type Implementation,
+  type InterfaceRecord,
+  readRecord,
+  removeRecord,
+  writeRecord,
+} from './state.js';
 import { type WgDump, wgApply, wgDump } from './wg.js';
 
 /** What `wg syncconf` can change, without counters and handshake times. */
@@ -45,7 +60,13 @@ function peerSignature(dump: WgDump): string {
     dump.publicKey,
     dump.listenPort,
     dump.fwMark,
-    dump.peers.map((p) => [p.publicKey, p.hasPresharedKey, p.endpoint, p.allowedIPs, p.persistentKeepalive]),
+    dump.peers.map((p) => [
+      p.publicKey,
+      p.hasPresharedKey,
+      p.endpoint,
+      p.allowedIPs,
+      p.persistentKeepalive,
+    ]),
   ]);
 }
 
@@ -57,9 +78,7 @@ export type UpStep =
   | 'pre-up'
   | 'create-link'
   | 'configure-keys'
-  | 'addresses'
-  | 'mtu'
-  | 'link-up'
+  | 'configure-link'
   | 'routing'
   | 'post-up';
 
@@ -85,9 +104,27 @@ export interface UpOptions extends InterfaceOptions {
   onStep?: ((step: UpStep) => void | Promise<void>) | undefined;
 }
 
-export interface UpResult extends InterfaceStatus {
+/** What `up()` and `reconfigure()` leave behind. `status()` reads peers and handshakes. */
+export interface UpResult {
+  name: string;
+  netns: string | undefined;
+  /** The kernel's index of the interface: what every bound socket holds. */
+  ifindex: number;
+  implementation: Implementation;
+  /** The wireguard-go process, when userspace. */
+  pid: number | undefined;
+  addresses: string[];
+  mtu: number;
+  /** Policy table and `oif` rule priority. */
+  table: number;
+  priority: number;
   /** False when the interface was already up as asked (up twice is a no-op). */
   changed: boolean;
+}
+
+function result(record: InterfaceRecord, changed: boolean): UpResult {
+  const { name, netns, ifindex, implementation, pid, addresses, mtu, table, priority } = record;
+  return { name, netns, ifindex, implementation, pid, addresses, mtu, table, priority, changed };
 }
 
 function hookCommand(command: string, name: string): string {
@@ -104,11 +141,14 @@ async function runHooks(commands: readonly string[], name: string, options: Inte
 }
 
 function addressArgs(cidr: string, action: 'add' | 'del', name: string): string[] {
-  const extra = action === 'add' ? (familyOf(cidr) === 6 ? ['noprefixroute', 'nodad'] : ['noprefixroute']) : [];
+  const extra =
+    action === 'add' ? (familyOf(cidr) === 6 ? ['noprefixroute', 'nodad'] : ['noprefixroute']) : [];
   return ['addr', action, cidr, 'dev', name, ...extra];
 }
 
-function routingSpec(record: Pick<InterfaceRecord, 'name' | 'addresses' | 'table' | 'priority'>): PolicyRoutingSpec {
+function routingSpec(
+  record: Pick<InterfaceRecord, 'name' | 'addresses' | 'table' | 'priority'>,
+): PolicyRoutingSpec {
   return {
     interfaceName: record.name,
     addresses: record.addresses,
@@ -130,8 +170,7 @@ export async function up(input: WgQuickConfig, options: UpOptions): Promise<UpRe
   const table = options.table ?? DEFAULT_TABLE;
   const priority = options.priority ?? DEFAULT_RULE_PRIORITY;
 
-  const existing = await readRecord(name, netns);
-  const link = await getLink(name, ipOptions);
+  const [existing, link] = await Promise.all([readRecord(name, netns), getLink(name, ipOptions)]);
   if (existing && link && link.ifindex === existing.ifindex) {
     if (existing.table !== table || existing.priority !== priority) {
       throw new InterfaceError(
@@ -139,8 +178,8 @@ export async function up(input: WgQuickConfig, options: UpOptions): Promise<UpRe
         `${name} is already up with table ${existing.table} and priority ${existing.priority}; take it down first to change them`,
       );
     }
-    const changed = await reconfigureRecord(existing, config, ipOptions);
-    return { ...(await status(name, { netns, signal })), changed };
+    const { record, changed } = await reconfigureRecord(existing, config, ipOptions);
+    return result(record, changed);
   }
   if (link) {
     throw new InterfaceError(
@@ -152,9 +191,11 @@ export async function up(input: WgQuickConfig, options: UpOptions): Promise<UpRe
 
   const addresses = [...config.interface.addresses];
   const spec: PolicyRoutingSpec = { interfaceName: name, addresses, table, priority };
-  await assertTableFree(spec, ipOptions);
+  const snapshot = await readRouting(table, ipOptions);
+  await assertTableFree(spec, { ...ipOptions, snapshot });
 
   const undo: Array<() => Promise<unknown>> = [];
+  let record: InterfaceRecord;
   const step = async (s: UpStep) => {
     signal?.throwIfAborted();
     await options.onStep?.(s);
@@ -165,37 +206,47 @@ export async function up(input: WgQuickConfig, options: UpOptions): Promise<UpRe
       await runHooks(config.interface.preUp, name, options);
     }
     await step('create-link');
-    const created = await createLink(name, { ...ipOptions, implementation: options.implementation });
-    undo.push(() => deleteLink(name, created, ipOptions));
-    // No IPv6 link-local address: it would put an fe80::/64 route into the main table.
-    await ipTry(['link', 'set', 'dev', name, 'addrgenmode', 'none'], ipOptions);
-    // Keep IPv6 addresses across link down/up, as IPv4 ones are kept.
-    await run('sysctl', ['-qw', `net/ipv6/conf/${name}/keep_addr_on_down=1`], {
-      netns,
-      reject: false,
+    const created = await createLink(name, {
+      ...ipOptions,
+      implementation: options.implementation,
     });
+    undo.push(() => deleteLink(name, created, ipOptions));
 
     await step('configure-keys');
-    await wgApply('setconf', name, toWgSetconf(config), { netns, signal });
+    await Promise.all([
+      wgApply('setconf', name, toWgSetconf(config), {
+        netns,
+        signal,
+        userspace: created.implementation === 'wireguard-go',
+      }),
+      // Keep IPv6 addresses across link down/up, as IPv4 ones are kept.
+      run('sysctl', ['-qw', `net/ipv6/conf/${name}/keep_addr_on_down=1`], {
+        netns,
+        reject: false,
+      }),
+    ]);
 
-    await step('addresses');
-    for (const cidr of addresses) await ip(addressArgs(cidr, 'add', name), ipOptions);
-
-    await step('mtu');
+    await step('configure-link');
     const mtu = config.interface.mtu ?? DEFAULT_MTU;
-    await ip(['link', 'set', 'dev', name, 'mtu', String(mtu)], ipOptions);
-
-    await step('link-up');
-    await ip(['link', 'set', 'dev', name, 'up'], ipOptions);
+    await ipBatch(
+      undefined,
+      [
+        // No IPv6 link-local address: it would put an fe80::/64 route into the main table.
+        ['link', 'set', 'dev', name, 'addrgenmode', 'none'],
+        ...addresses.map((cidr) => addressArgs(cidr, 'add', name)),
+        ['link', 'set', 'dev', name, 'mtu', String(mtu), 'up'],
+      ],
+      ipOptions,
+    );
 
     await step('routing');
-    const added: RoutingItem[] = [];
-    undo.push(() => removeRoutingItems(added, ipOptions));
-    await ensureRouting(spec, { ...ipOptions, onAdd: (item) => added.push(item) });
-
     const after = await getLink(name, ipOptions);
-    if (!after) throw new InterfaceNotFoundError(name, `${name} vanished while it was being brought up`);
-    await writeRecord({
+    if (!after)
+      throw new InterfaceNotFoundError(name, `${name} vanished while it was being brought up`);
+    const { added } = await ensureRouting(spec, { ...ipOptions, snapshot, link: after });
+    undo.push(() => removeRoutingItems(added, ipOptions));
+
+    record = {
       version: 1,
       name,
       netns,
@@ -210,7 +261,8 @@ export async function up(input: WgQuickConfig, options: UpOptions): Promise<UpRe
         ? { preDown: config.interface.preDown, postDown: config.interface.postDown }
         : undefined,
       createdAt: new Date().toISOString(),
-    });
+    };
+    await writeRecord(record);
     undo.push(() => removeRecord(name, netns));
 
     if (options.runHooks) {
@@ -221,7 +273,7 @@ export async function up(input: WgQuickConfig, options: UpOptions): Promise<UpRe
     for (const fn of undo.reverse()) await fn().catch(() => {});
     throw error;
   }
-  return { ...(await status(name, { netns, signal })), changed: true };
+  return result(record, true);
 }
 
 /** Applies `config` to a managed interface in place; true when anything changed. */
@@ -229,9 +281,13 @@ async function reconfigureRecord(
   record: InterfaceRecord,
   config: WgQuickConfig,
   options: IpOptions,
-): Promise<boolean> {
+): Promise<{ record: InterfaceRecord; changed: boolean }> {
   const { name, netns } = record;
-  const wgOptions = { netns, signal: options.signal };
+  const wgOptions = {
+    netns,
+    signal: options.signal,
+    userspace: record.implementation === 'wireguard-go',
+  };
   const current = await wgDump(name, wgOptions);
   const before = peerSignature(current);
   // Without ListenPort, wg would pick a new random port on every sync: keep the one in use.
@@ -264,7 +320,7 @@ async function reconfigureRecord(
   const report = await ensureRouting(routingSpec(updated), options);
   changed ||= removed.length > 0 || added.length > 0 || report.added.length > 0;
   if (changed) await writeRecord(updated);
-  return changed;
+  return { record: updated, changed };
 }
 
 /**
@@ -277,9 +333,12 @@ export async function reconfigure(
   options: InterfaceOptions = {},
 ): Promise<UpResult> {
   const config = validateConfig(input);
-  const record = await requireRecord(name, options);
-  const changed = await reconfigureRecord(record, config, options);
-  return { ...(await status(name, options)), changed };
+  const { record, changed } = await reconfigureRecord(
+    await requireRecord(name, options),
+    config,
+    options,
+  );
+  return result(record, changed);
 }
 
 async function requireRecord(name: string, options: InterfaceOptions): Promise<InterfaceRecord> {

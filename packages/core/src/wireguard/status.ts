@@ -34,7 +34,9 @@ export interface InterfaceStatus {
   fwMark: number | undefined;
   peers: PeerStatus[];
   /** The policy routing splitnet keeps for it, when managed. */
-  routing: { table: number; priority: number; present: RoutingItem[]; missing: RoutingItem[] } | undefined;
+  routing:
+    | { table: number; priority: number; present: RoutingItem[]; missing: RoutingItem[] }
+    | undefined;
 }
 
 export async function status(
@@ -49,27 +51,25 @@ export async function status(
       `there is no interface named ${name}${options.netns ? ` in ${options.netns}` : ''}; bring it up first (splitnet up)`,
     );
   }
-  const [record, addresses, dump] = await Promise.all([
-    readRecord(name, options.netns),
-    getAddresses(name, options),
-    wgDump(name, options),
-  ]);
+  const record = await readRecord(name, options.netns);
   const managed = record !== undefined && record.ifindex === link.ifindex;
-  const routing = managed
+  const spec = managed
     ? {
+        interfaceName: name,
+        addresses: record.addresses,
         table: record.table,
         priority: record.priority,
-        ...(await inspectRouting(
-          {
-            interfaceName: name,
-            addresses: record.addresses,
-            table: record.table,
-            priority: record.priority,
-          },
-          options,
-        )),
       }
     : undefined;
+  const [addresses, dump, routingState] = await Promise.all([
+    getAddresses(name, options),
+    wgDump(name, { ...options, userspace: link.kind !== 'wireguard' }),
+    spec ? inspectRouting(spec, options) : undefined,
+  ]);
+  const routing =
+    managed && routingState
+      ? { table: record.table, priority: record.priority, ...routingState }
+      : undefined;
   return {
     name,
     netns: options.netns,

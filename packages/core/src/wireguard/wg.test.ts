@@ -8,7 +8,16 @@ const peer = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
 describe('parseDump', () => {
   const dump = [
     [priv, pub, '51820', 'off'].join('\t'),
-    [peer, '(none)', '203.0.113.2:51820', '0.0.0.0/0,::/0', '1700000000', '1234', '5678', '25'].join('\t'),
+    [
+      peer,
+      '(none)',
+      '203.0.113.2:51820',
+      '0.0.0.0/0,::/0',
+      '1700000000',
+      '1234',
+      '5678',
+      '25',
+    ].join('\t'),
     [pub, priv, '(none)', '(none)', '0', '0', '0', 'off'].join('\t'),
   ].join('\n');
 
@@ -25,7 +34,11 @@ describe('parseDump', () => {
       transferTx: 5678,
       persistentKeepalive: 25,
     });
-    expect(d.peers[1]).toMatchObject({ hasPresharedKey: true, endpoint: undefined, allowedIPs: [] });
+    expect(d.peers[1]).toMatchObject({
+      hasPresharedKey: true,
+      endpoint: undefined,
+      allowedIPs: [],
+    });
     expect(d.peers[1]?.latestHandshake).toBeUndefined();
   });
 

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { run } from '../exec.js';
 import { stateRoot } from './state.js';
@@ -11,6 +12,20 @@ import { stateRoot } from './state.js';
 export interface WgOptions {
   netns?: string | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * The interface is wireguard-go's: `wg` reaches it through its control socket, which every
+   * namespace shares, so `wg` need not enter the namespace (saving a process set-up) unless it
+   * must resolve an endpoint host name there.
+   */
+  userspace?: boolean | undefined;
+}
+
+/** True when some `Endpoint =` of a setconf text is a host name rather than an IP literal. */
+function hasHostNameEndpoint(setconfText: string): boolean {
+  return [...setconfText.matchAll(/^\s*Endpoint\s*=\s*(\S+)/gim)].some(([, endpoint = '']) => {
+    if (endpoint.startsWith('[')) return false;
+    return isIP(endpoint.slice(0, endpoint.lastIndexOf(':'))) === 0;
+  });
 }
 
 /**
@@ -30,7 +45,11 @@ export async function wgApply(
   const file = join(dir, `${name}.${process.pid}.${randomUUID()}.conf`);
   try {
     await writeFile(file, setconfText, { mode: 0o600, flag: 'wx' });
-    await run('wg', [mode, name, file], { netns: options.netns, signal: options.signal });
+    const direct = options.userspace && !hasHostNameEndpoint(setconfText);
+    await run('wg', [mode, name, file], {
+      netns: direct ? undefined : options.netns,
+      signal: options.signal,
+    });
   } finally {
     await rm(file, { force: true });
   }
@@ -56,7 +75,8 @@ export interface WgDump {
   peers: PeerStatus[];
 }
 
-const none = (v: string | undefined) => (v === undefined || v === '(none)' || v === 'off' ? undefined : v);
+const none = (v: string | undefined) =>
+  v === undefined || v === '(none)' || v === 'off' ? undefined : v;
 
 /** Parses `wg show <if> dump`. The interface's private key (field 1) is discarded. */
 export function parseDump(text: string): WgDump {
@@ -87,7 +107,7 @@ export function parseDump(text: string): WgDump {
 
 export async function wgDump(name: string, options: WgOptions = {}): Promise<WgDump> {
   const { stdout } = await run('wg', ['show', name, 'dump'], {
-    netns: options.netns,
+    netns: options.userspace ? undefined : options.netns,
     signal: options.signal,
   });
   return parseDump(stdout);
