@@ -23,6 +23,7 @@
  * ```
  */
 import { z } from 'zod';
+import { interfaceNameSchema } from '../config/interface-name.js';
 import {
   AdapterError,
   BindingDriftError,
@@ -35,12 +36,6 @@ const kAdapter = Symbol.for('splitnet.adapter');
 
 /** How an application binds: to a device (`SO_BINDTODEVICE`) or to the interface's address. */
 export type BindMode = 'device' | 'address';
-
-/** A Linux interface name: 1 to 15 bytes, no `/`, no whitespace, not `.` or `..`. */
-export const interfaceNameSchema = z
-  .string()
-  .regex(/^[^\s/:]{1,15}$/, 'an interface name has 1 to 15 characters, without "/", ":" or spaces')
-  .refine((name) => name !== '.' && name !== '..', 'an interface name cannot be "." or ".."');
 
 export const bindTargetSchema = z.object({
   /** The interface name, e.g. `wg0`. */

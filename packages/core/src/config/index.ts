@@ -13,9 +13,11 @@
  * const setconf = toWgSetconf(config); // for `wg syncconf wg0 /dev/stdin`
  * ```
  */
-// `interfaceNameSchema` (./interface-name.js) is not re-exported here yet: the adapter contract
-// exports its own schema of that name, and two `export *` of one name cancel each other out.
-export { assertInterfaceName, isValidInterfaceName } from './interface-name.js';
+export {
+  assertInterfaceName,
+  interfaceNameSchema,
+  isValidInterfaceName,
+} from './interface-name.js';
 export { type LoadConfigFileOptions, type LoadedConfig, loadConfigFile } from './load.js';
 export { type ParseConfigOptions, parseConfig } from './parse.js';
 export {
