@@ -13,3 +13,4 @@ export { EXIT, type Io } from './output.js';
 export { createProgram, main } from './program.js';
 export { type BindingRecord, defaultStateDir, readState, type StateFile } from './state.js';
 export { type StatusEntry, status } from './status.js';
+export * from './config/index.js';
