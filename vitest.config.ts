@@ -10,6 +10,8 @@ export default defineConfig({
     alias: [{ find: /^@splitnet\/([a-z-]+)$/, replacement: src('$1') }],
   },
   test: {
+    reporters: ['default', './test/summary-reporter.ts'],
+    globalSetup: ['./test/global-setup.ts'],
     projects: [
       {
         extends: true,

@@ -13,7 +13,9 @@ import { createBoundDispatcher, InterfaceDownError } from '@splitnet/core';
 const [ifname = 'wg0', dns = '10.66.0.1', url = 'http://echo.lab.test/'] = process.argv.slice(2);
 const dispatcher = createBoundDispatcher(ifname, { dns: dns.split(','), connectTimeout: 5000 });
 try {
-  const response = await fetch(url, { dispatcher } as RequestInit);
+  // Node 20 types its global fetch with undici-types 6; the dispatcher is undici 7's Agent, which
+  // the built-in fetch accepts at run time (same Dispatcher interface), so only the types differ.
+  const response = await fetch(url, { dispatcher } as unknown as RequestInit);
   console.log(`${response.status} ${(await response.text()).trim()}`);
 } catch (error) {
   const cause = (error as Error).cause ?? error;
