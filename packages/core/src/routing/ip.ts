@@ -65,20 +65,16 @@ export interface LinkInfo {
   kind: string | undefined;
 }
 
-/** The link, or undefined when there is none by that name. */
-export async function getLink(
-  name: string,
-  options: IpOptions = {},
-): Promise<LinkInfo | undefined> {
-  const [link] = await ipJson<{
-    ifindex: number;
-    ifname: string;
-    mtu: number;
-    flags: string[];
-    operstate: string;
-    linkinfo?: { info_kind?: string };
-  }>(['-d', 'link', 'show', 'dev', name], options);
-  if (!link) return undefined;
+interface LinkJson {
+  ifindex: number;
+  ifname: string;
+  mtu: number;
+  flags?: string[];
+  operstate: string;
+  linkinfo?: { info_kind?: string };
+}
+
+function toLinkInfo(link: LinkJson): LinkInfo {
   return {
     ifindex: link.ifindex,
     ifname: link.ifname,
@@ -87,6 +83,23 @@ export async function getLink(
     operstate: link.operstate,
     kind: link.linkinfo?.info_kind,
   };
+}
+
+/** The links in `ip -j -d link show` output (also as the last command of an `ip -j -batch`). */
+export function parseLinks(stdout: string): LinkInfo[] {
+  return parseJsonLines<LinkJson>(stdout)
+    .flat()
+    .filter((l) => 'ifindex' in l)
+    .map(toLinkInfo);
+}
+
+/** The link, or undefined when there is none by that name. */
+export async function getLink(
+  name: string,
+  options: IpOptions = {},
+): Promise<LinkInfo | undefined> {
+  const [link] = await ipJson<LinkJson>(['-d', 'link', 'show', 'dev', name], options);
+  return link ? toLinkInfo(link) : undefined;
 }
 
 export function isLinkUp(link: LinkInfo): boolean {
@@ -110,13 +123,19 @@ export async function getAddresses(name: string, options: IpOptions = {}): Promi
 export async function ipBatch(
   family: 4 | 6 | undefined,
   lines: readonly (readonly string[])[],
-  options: IpOptions & { force?: boolean; json?: boolean; reject?: boolean } = {},
+  options: IpOptions & {
+    force?: boolean;
+    json?: boolean;
+    details?: boolean;
+    reject?: boolean;
+  } = {},
 ): Promise<{ stdout: string; stderr: string; exitCode: number }> {
   if (lines.length === 0) return { stdout: '', stderr: '', exitCode: 0 };
   const args = [
     ...nsArgs(options),
     ...(family ? [`-${family}`] : []),
     ...(options.json ? ['-j'] : []),
+    ...(options.details ? ['-d'] : []),
     ...(options.force ? ['-force'] : []),
     '-batch',
     '-',

@@ -25,7 +25,15 @@ import {
 } from '../config/index.js';
 import { InterfaceError, InterfaceNotFoundError } from '../errors.js';
 import { run } from '../exec.js';
-import { getAddresses, getLink, type IpOptions, ip, ipBatch, ipTry } from '../routing/ip.js';
+import {
+  getAddresses,
+  getLink,
+  type IpOptions,
+  ip,
+  ipBatch,
+  ipTry,
+  parseLinks,
+} from '../routing/ip.js';
 import {
   assertTableFree,
   DEFAULT_RULE_PRIORITY,
@@ -213,38 +221,39 @@ export async function up(input: WgQuickConfig, options: UpOptions): Promise<UpRe
     undo.push(() => deleteLink(name, created, ipOptions));
 
     await step('configure-keys');
-    await Promise.all([
-      wgApply('setconf', name, toWgSetconf(config), {
-        netns,
-        signal,
-        userspace: created.implementation === 'wireguard-go',
-      }),
-      // Keep IPv6 addresses across link down/up, as IPv4 ones are kept.
-      run('sysctl', ['-qw', `net/ipv6/conf/${name}/keep_addr_on_down=1`], {
-        netns,
-        reject: false,
-      }),
-    ]);
+    // Keep IPv6 addresses across link down/up, as IPv4 ones are kept. It runs alongside the
+    // next steps (it only needs the link to exist) and is awaited before up() returns.
+    const keepAddresses = run('sysctl', ['-qw', `net/ipv6/conf/${name}/keep_addr_on_down=1`], {
+      netns,
+      reject: false,
+    });
+    await wgApply('setconf', name, toWgSetconf(config), {
+      netns,
+      signal,
+      userspace: created.implementation === 'wireguard-go',
+    });
 
     await step('configure-link');
     const mtu = config.interface.mtu ?? DEFAULT_MTU;
-    await ipBatch(
+    const { stdout } = await ipBatch(
       undefined,
       [
         // No IPv6 link-local address: it would put an fe80::/64 route into the main table.
         ['link', 'set', 'dev', name, 'addrgenmode', 'none'],
         ...addresses.map((cidr) => addressArgs(cidr, 'add', name)),
         ['link', 'set', 'dev', name, 'mtu', String(mtu), 'up'],
+        ['link', 'show', 'dev', name],
       ],
-      ipOptions,
+      { ...ipOptions, json: true, details: true },
     );
-
-    await step('routing');
-    const after = await getLink(name, ipOptions);
+    const after = parseLinks(stdout)[0];
     if (!after)
       throw new InterfaceNotFoundError(name, `${name} vanished while it was being brought up`);
+
+    await step('routing');
     const { added } = await ensureRouting(spec, { ...ipOptions, snapshot, link: after });
     undo.push(() => removeRoutingItems(added, ipOptions));
+    await keepAddresses;
 
     record = {
       version: 1,
@@ -401,14 +410,15 @@ export async function down(name: string, options: InterfaceOptions = {}): Promis
     return { changed: false };
   }
   if (record.hooks) await runHooks(record.hooks.preDown, name, options);
-  await removeRouting(routingSpec(record), options);
-  if (link && link.ifindex === record.ifindex) {
-    await deleteLink(name, { implementation: record.implementation, pid: record.pid }, options);
-  } else if (record.pid !== undefined) {
-    // Our link was deleted behind our back (any link by this name now is not ours): make sure
-    // its wireguard-go is gone.
-    await stopProcess(record.pid, name);
-  }
+  const ours = link !== undefined && link.ifindex === record.ifindex;
+  await Promise.all([
+    removeRouting(routingSpec(record), options),
+    ours
+      ? deleteLink(name, { implementation: record.implementation, pid: record.pid }, options)
+      : // Our link was deleted behind our back (any link by this name now is not ours): make
+        // sure its wireguard-go is gone.
+        record.pid !== undefined && stopProcess(record.pid, name),
+  ]);
   await removeRecord(name, netns);
   if (record.hooks) await runHooks(record.hooks.postDown, name, options);
   return { changed: true };
