@@ -3,6 +3,9 @@
  * Node ≥ 20 (15 needs Node 22), sub-commands with their own options and help.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { registerDemo } from './commands/demo.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerInstallService } from './commands/install-service.js';
 import { defaultIo, describeBinding, describeError, EXIT, type Io } from './output.js';
 import { bindQbittorrent, type QbittorrentCliOptions, unbindQbittorrent } from './qbittorrent.js';
 import { defaultStateDir } from './state.js';
@@ -118,6 +121,9 @@ export function createProgram(io: Io = defaultIo): Command {
       }
       if (entries.some((e) => e.state !== 'bound')) process.exitCode = EXIT.drift;
     });
+  registerDemo(program, io);
+  registerDoctor(program, io);
+  registerInstallService(program, io);
   return program;
 }
 
