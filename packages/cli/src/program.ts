@@ -3,6 +3,7 @@
  * Node ≥ 20 (15 needs Node 22), sub-commands with their own options and help.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { registerCheck } from './commands/check.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerInstallService } from './commands/install-service.js';
@@ -121,6 +122,7 @@ export function createProgram(io: Io = defaultIo): Command {
       }
       if (entries.some((e) => e.state !== 'bound')) process.exitCode = EXIT.drift;
     });
+  registerCheck(program, io);
   registerDemo(program, io);
   registerDoctor(program, io);
   registerInstallService(program, io);
