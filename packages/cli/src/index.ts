@@ -9,8 +9,10 @@
  * ```
  */
 
+export * from './config/index.js';
 export { EXIT, type Io } from './output.js';
 export { createProgram, main } from './program.js';
+export * from './reconcile/index.js';
 export { type BindingRecord, defaultStateDir, readState, type StateFile } from './state.js';
 export { type StatusEntry, status } from './status.js';
-export * from './config/index.js';
+export { eventConcerns, type WatchEvent, type WatchOptions, watch } from './watch/loop.js';

@@ -13,8 +13,11 @@ export const defaultIo: Io = {
   env: process.env,
 };
 
-/** Exit codes: 0 ok, 1 error, 2 usage, 3 not bound as recorded (drift). */
-export const EXIT = { ok: 0, error: 1, usage: 2, drift: 3 } as const;
+/**
+ * Exit codes: 0 ok, 1 error, 2 usage or configuration-file error (nothing was changed), 3 drift
+ * (status: something differs from the file or the record), 4 stale handshake (status).
+ */
+export const EXIT = { ok: 0, error: 1, usage: 2, drift: 3, stale: 4 } as const;
 
 export function describeError(error: unknown): { code: string; message: string } {
   if (isSplitnetError(error)) return { code: error.code, message: error.message };

@@ -3,10 +3,15 @@
  * Node ≥ 20 (15 needs Node 22), sub-commands with their own options and help.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { registerApply } from './commands/apply.js';
 import { registerCheck } from './commands/check.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerInstallService } from './commands/install-service.js';
+import { configStatus, useConfigStatus } from './commands/status-config.js';
+import { registerUpDown } from './commands/up-down.js';
+import { registerWatch } from './commands/watch.js';
+import { SplitnetConfigFileError } from './config/load.js';
 import { defaultIo, describeBinding, describeError, EXIT, type Io } from './output.js';
 import { bindQbittorrent, type QbittorrentCliOptions, unbindQbittorrent } from './qbittorrent.js';
 import { defaultStateDir } from './state.js';
@@ -103,10 +108,20 @@ export function createProgram(io: Io = defaultIo): Command {
 
   program
     .command('status')
-    .description('show every binding splitnet made, checked live')
+    .description(
+      'the interface, its routing and every app at a glance (with a configuration file), or every binding splitnet bind made',
+    )
+    .option(
+      '-c, --config <file>',
+      'the splitnet configuration file (default: $SPLITNET_CONFIG, else /etc/splitnet/splitnet.yaml when it exists)',
+    )
     .option('--state-dir <dir>', 'where splitnet records bindings', defaultStateDir(io.env))
     .option('--json', 'print JSON')
-    .action(async (o: { stateDir: string; json?: boolean }) => {
+    .action(async (o: { stateDir: string; json?: boolean; config?: string }) => {
+      if (useConfigStatus(o, io)) {
+        process.exitCode = await configStatus(o, io);
+        return;
+      }
       const entries = await status(o.stateDir, io);
       if (o.json) io.stdout(`${JSON.stringify({ bindings: entries }, null, 2)}\n`);
       else if (entries.length === 0) io.stdout('no bindings recorded\n');
@@ -122,6 +137,9 @@ export function createProgram(io: Io = defaultIo): Command {
       }
       if (entries.some((e) => e.state !== 'bound')) process.exitCode = EXIT.drift;
     });
+  registerUpDown(program, io);
+  registerApply(program, io);
+  registerWatch(program, io);
   registerCheck(program, io);
   registerDemo(program, io);
   registerDoctor(program, io);
@@ -142,6 +160,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     }
     const { code, message } = describeError(error);
     io.stderr(`${message} (${code})\n`);
+    if (SplitnetConfigFileError.isConfigFileError(error)) return EXIT.usage;
     return code === 'SPLITNET_ERR_BINDING_DRIFT' ? EXIT.drift : EXIT.error;
   } finally {
     process.exitCode = undefined;

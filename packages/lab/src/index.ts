@@ -44,3 +44,4 @@ export { STATE_DIR } from './state.js';
 export { type SweepResult, sweepStaleLabs } from './sweep.js';
 export { socketPath as wireguardSocketPath, WG_SOCKET_DIR } from './vpn-server.js';
 export * from './tracker.js';
+export * from './qbittorrent.js';

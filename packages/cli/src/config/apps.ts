@@ -27,6 +27,11 @@ export interface AppAdapterEntry<Schema extends z.ZodType = z.ZodType> {
   create: (options: z.output<Schema>, context: AdapterContext) => Adapter;
   /** A short label for output, e.g. `qbittorrent (http://127.0.0.1:8080)`. */
   describe: (options: z.output<Schema>) => string;
+  /** The API calls (or commands) `apply` and `rebind` make, for `apply --dry-run`. */
+  calls: {
+    bind: (options: z.output<Schema>, interfaceName: string) => string[];
+    rebind: (options: z.output<Schema>, interfaceName: string) => string[];
+  };
 }
 
 /** Every known adapter, by its `adapter:` name. Add one line per new app. */
@@ -48,6 +53,15 @@ const entryOf = (app: AppConfig): AppAdapterEntry =>
 /** Creates the adapter an `apps[]` entry describes. */
 export function adapterFor(app: AppConfig, context: AdapterContext = {}): Adapter {
   return entryOf(app).create(app, context);
+}
+
+/** What binding (or rebinding) the app to `interfaceName` sends, as a person would read it. */
+export function describeAppCalls(
+  app: AppConfig,
+  action: 'bind' | 'rebind',
+  interfaceName: string,
+): string[] {
+  return entryOf(app).calls[action](app, interfaceName);
 }
 
 /** A short label for an app, e.g. `qbittorrent (http://127.0.0.1:8080)`. */

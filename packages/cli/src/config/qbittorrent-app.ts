@@ -94,4 +94,16 @@ export const qbittorrentApp: AppAdapterEntry<typeof qbittorrentAppSchema> = {
     });
   },
   describe: (o) => `qbittorrent (${o.url})`,
+  calls: {
+    bind: (o, name) => [
+      `POST ${api(o.url)}/app/setPreferences json=${JSON.stringify({ current_network_interface: name, current_interface_address: '' })}`,
+      `GET ${api(o.url)}/app/preferences (read back)`,
+    ],
+    rebind: (o, name) => [
+      `POST ${api(o.url)}/app/setPreferences json=${JSON.stringify({ current_network_interface: name, current_interface_address: '', listen_port: '<port+1>' })}`,
+      `POST ${api(o.url)}/app/setPreferences json={"listen_port":<port>} (new listen sockets on the new ifindex)`,
+    ],
+  },
 };
+
+const api = (url: string) => `${url.replace(/\/+$/, '')}/api/v2`;
