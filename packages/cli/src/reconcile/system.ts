@@ -23,6 +23,7 @@ import { type AppConfig, adapterFor } from '../config/apps.js';
 import { SplitnetConfigFileError } from '../config/load.js';
 import type { SplitnetConfig } from '../config/schema.js';
 import { defaultStateDir, readState, type StateFile, writeState } from '../state.js';
+import { guardAuth } from './auth-guard.js';
 
 export interface ReconcileSystem {
   /** Reads the wg-quick file (`interface.config`). A bad file is a config error (exit 2). */
@@ -83,7 +84,7 @@ export function createSystem(config: SplitnetConfig, options: SystemOptions = {}
     adapter(index, app) {
       const cached = adapters.get(index);
       if (cached) return cached;
-      const adapter = adapterFor(app, { env, netns });
+      const adapter = guardAuth(adapterFor(app, { env, netns }));
       adapters.set(index, adapter);
       return adapter;
     },
