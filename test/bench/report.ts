@@ -15,10 +15,21 @@ export interface BenchRow {
   goal: { op: '<=' | '>='; ratio: number };
   /** What the reference is. */
   referenceName: string;
+  /**
+   * The ratio the goal is judged on, when measured in pairs: the median of the per-pair ratios
+   * (ours / reference within one round or one pair of runs, under the same host load). Default:
+   * `ours / reference`.
+   */
+  pairedRatio?: number;
 }
 
 export function ratio(row: BenchRow): number {
-  return row.ours / row.reference;
+  return row.pairedRatio ?? row.ours / row.reference;
+}
+
+/** Median of `ours[i] / reference[i]`: pairs measured side by side share the host's load. */
+export function medianRatio(ours: readonly number[], reference: readonly number[]): number {
+  return median(ours.map((value, i) => value / reference[i]!));
 }
 
 export function meets(row: BenchRow): boolean {
@@ -29,8 +40,11 @@ export function meets(row: BenchRow): boolean {
 export function printRows(rows: readonly BenchRow[]): void {
   for (const row of rows) {
     const r = ratio(row);
+    const kind = row.pairedRatio === undefined ? 'ratio' : 'paired ratio';
+    const plain =
+      row.pairedRatio === undefined ? '' : ` (of medians ${(row.ours / row.reference).toFixed(3)})`;
     console.log(
-      `${row.name.padEnd(44)} ours ${row.ours.toFixed(2).padStart(9)} ${row.unit.padEnd(7)} ${row.referenceName.padEnd(24)} ${row.reference.toFixed(2).padStart(9)} ${row.unit.padEnd(7)} ratio ${r.toFixed(3)} (goal ${row.goal.op} ${row.goal.ratio.toFixed(2)}) ${meets(row) ? 'MET' : 'MISSED'}`,
+      `${row.name.padEnd(56)} ours ${row.ours.toFixed(2).padStart(8)} ${row.unit.padEnd(6)} ${row.referenceName.padEnd(24)} ${row.reference.toFixed(2).padStart(8)} ${row.unit.padEnd(6)} ${kind} ${r.toFixed(3)}${plain} goal ${row.goal.op} ${row.goal.ratio.toFixed(2)}: ${meets(row) ? 'MET' : 'MISSED'}`,
     );
   }
 }

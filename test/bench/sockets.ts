@@ -11,25 +11,28 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LAB_ADDRESSES as A, createLab, type Lab } from '@splitnet/lab';
-import { down, parseConfig, up } from '../../packages/core/src/index.js';
+import { down, parseConfig, up } from '@splitnet/core';
+import { LAB_ADDRESSES as A, createLab, type Lab, type LabProcess } from '@splitnet/lab';
 import { makeTestPki } from '../../packages/core/src/socket/fixtures/test-pki.js';
-import { type BenchRow, printRows } from './report.js';
+import { type BenchRow, median, medianRatio, printRows } from './report.js';
+import type { WorkerInput, WorkerResult } from './sockets-worker.js';
 
-const farServers = fileURLToPath(
+const farServersScript = fileURLToPath(
   new URL('../../packages/core/test/sockets/fixtures/far-servers.mjs', import.meta.url),
 );
 const worker = fileURLToPath(new URL('./sockets-worker.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface SocketBenchOptions {
-  /** Connect+close per round. Default: 300. */
+  /** Connect+close per opener and round. Default: 300. */
   connects?: number;
-  /** Alternating rounds (median taken). Default: 5. */
+  /** Rounds of connects and of requests (median taken). Default: 7. */
   rounds?: number;
-  /** Seconds of bulk transfer, ours and iperf3 each. Default: 5. */
+  /** Seconds of each bulk transfer, ours and iperf3 alike. Default: 5. */
   seconds?: number;
-  /** Sequential keep-alive requests per round. Default: 1000. */
+  /** Bulk transfers per side, alternating which goes first (median taken). Default: 7. */
+  runs?: number;
+  /** Keep-alive requests per agent and round. Default: 1000. */
   requests?: number;
 }
 
@@ -63,6 +66,8 @@ export async function benchSockets(
   const name = theLab.homeInterfaceName;
   const home = theLab.ns.home;
   const host = A.tunnelServer4;
+  let farServers: LabProcess | undefined;
+  let iperfServer: LabProcess | undefined;
   try {
     await up(parseConfig(theLab.homeConfigText), { name, netns: home });
     const dir = join(theLab.workDir, 'bench-far');
@@ -70,61 +75,50 @@ export async function benchSockets(
     const pki = makeTestPki([host]);
     writeFileSync(join(dir, 'server.key'), pki.key);
     writeFileSync(join(dir, 'server.pem'), pki.cert);
-    await theLab.spawn('vpn', process.execPath, [farServers, '--dir', dir, '--listen', host], {
-      name: 'bench-far-servers',
-    });
+    farServers = await theLab.spawn(
+      'vpn',
+      process.execPath,
+      [farServersScript, '--dir', dir, '--listen', host],
+      { name: 'bench-far-servers' },
+    );
     for (let i = 0; i < 100 && !existsSync(join(dir, 'far.ready')); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
     // Plain sockets reach the peer through the tunnel too (lab namespace only, removed by down()).
     await theLab.exec(home, 'ip', ['route', 'replace', `${host}/32`, 'dev', name]);
-    const seconds = options.seconds ?? 5;
-    const input = {
+    const input: WorkerInput = {
       ifname: name,
       host,
       connects: options.connects ?? 300,
-      rounds: options.rounds ?? 5,
-      seconds,
+      rounds: options.rounds ?? 7,
+      seconds: options.seconds ?? 5,
+      runs: options.runs ?? 7,
       requests: options.requests ?? 1000,
     };
-    const result = JSON.parse(await runWorker(home, input, 300_000)) as {
-      connect: { ours: number; reference: number; raw: number };
-      requests: { ours: number; reference: number };
-      throughput: number;
-    };
-    const iperfServer = await theLab.spawn(
-      'vpn',
-      'iperf3',
-      ['-s', '-1', '-B', host, '-p', '5201'],
-      {
-        name: 'iperf3-server',
-      },
-    );
+    // iperf3's server serves the alternating runs one after the other; stopped by PID below.
+    iperfServer = await theLab.spawn('vpn', 'iperf3', ['-s', '-B', host, '-p', '5201'], {
+      name: 'iperf3-server',
+    });
     await new Promise((r) => setTimeout(r, 300));
-    const iperf = await theLab.exec(
-      home,
-      'iperf3',
-      ['-c', host, '-p', '5201', '--bind-dev', name, '-t', String(seconds), '-J'],
-      { timeout: (seconds + 20) * 1000 },
-    );
-    await iperfServer.stop();
-    const iperfMbps =
-      (JSON.parse(iperf.stdout) as { end: { sum_received: { bits_per_second: number } } }).end
-        .sum_received.bits_per_second / 1e6;
+    const budget = 60_000 + input.runs * 2 * (input.seconds + 5) * 1000;
+    const result = JSON.parse(await runWorker(home, input, budget)) as WorkerResult;
+    const { connect, requests, throughput } = result;
     const rows: BenchRow[] = [
       {
         name: `bound connect+close (median of ${input.rounds}×${input.connects})`,
-        ours: result.connect.ours,
-        reference: result.connect.reference,
+        ours: median(connect.ours),
+        reference: median(connect.reference),
+        pairedRatio: medianRatio(connect.ours, connect.reference),
         unit: 'ms',
         better: 'lower',
         goal: { op: '<=', ratio: 1.1 },
         referenceName: 'net.connect (same path)',
       },
       {
-        name: `bound TCP bulk throughput (${seconds} s, one stream)`,
-        ours: result.throughput,
-        reference: iperfMbps,
+        name: `bound TCP bulk throughput (median of ${input.runs}×${input.seconds} s)`,
+        ours: median(throughput.ours),
+        reference: median(throughput.reference),
+        pairedRatio: medianRatio(throughput.ours, throughput.reference),
         unit: 'Mbit/s',
         better: 'higher',
         goal: { op: '>=', ratio: 0.9 },
@@ -132,8 +126,9 @@ export async function benchSockets(
       },
       {
         name: `bound http.Agent keep-alive request (median of ${input.rounds}×${input.requests})`,
-        ours: result.requests.ours,
-        reference: result.requests.reference,
+        ours: median(requests.ours),
+        reference: median(requests.reference),
+        pairedRatio: medianRatio(requests.ours, requests.reference),
         unit: 'ms',
         better: 'lower',
         goal: { op: '<=', ratio: 1.1 },
@@ -141,11 +136,23 @@ export async function benchSockets(
       },
     ];
     printRows(rows);
+    const list = (values: number[]) => values.map((v) => v.toFixed(2)).join(' ');
     console.log(
-      `  (bare native fd + net.Socket connect, without the API: ${result.connect.raw.toFixed(3)} ms)`,
+      `  bare technique (native fd + net.Socket + connect, no API around it): ${median(connect.raw).toFixed(3)} ms, paired ratio to net.connect ${medianRatio(connect.raw, connect.reference).toFixed(3)}; ours / bare ${medianRatio(connect.ours, connect.raw).toFixed(3)}`,
+    );
+    console.log(
+      `  connect ms per round:     ours ${list(connect.ours)} | ref ${list(connect.reference)}`,
+    );
+    console.log(
+      `  throughput Mbit/s by run: ours ${list(throughput.ours)} | iperf3 ${list(throughput.reference)}`,
+    );
+    console.log(
+      `  request ms per round:     ours ${list(requests.ours)} | ref ${list(requests.reference)}`,
     );
     return rows;
   } finally {
+    await iperfServer?.stop().catch(() => {});
+    await farServers?.stop().catch(() => {});
     await down(name, { netns: home }).catch(() => {});
     if (own) await theLab.destroy();
   }

@@ -76,12 +76,30 @@ function mapOpenError(error: unknown, ifname: string): Error {
   }
 }
 
+function downError(ifname: string, cause?: unknown): InterfaceDownError {
+  return new InterfaceDownError(
+    ifname,
+    `${ifname} is down: bound sockets cannot send (nothing leaks). Bring it up (ip link set ${ifname} up / up()).`,
+    cause === undefined ? {} : { cause },
+  );
+}
+
 /**
- * Opens a non-blocking, close-on-exec socket bound to `ifname`, and checks that the interface is
- * up. Throws {@link InterfaceNotFoundError}, {@link InterfaceDownError}, {@link PermissionError}
- * or a Node-style system error. The caller owns the fd until it hands it to Node.
+ * Opens a non-blocking, close-on-exec socket bound to `ifname`, and (unless `checkUp` is false)
+ * checks that the interface is up with one `ioctl`. Throws {@link InterfaceNotFoundError},
+ * {@link InterfaceDownError}, {@link PermissionError} or a Node-style system error. The caller owns
+ * the fd until it hands it to Node.
+ *
+ * `checkUp: false` is for TCP connects only: the kernel refuses a connect through a down interface
+ * at once (`ENETUNREACH`, nothing sent), and the caller runs {@link interfaceError} on that failure
+ * so the error is still the typed one.
  */
-export function openBoundFd(ifname: string, family: IpFamily, kind: SocketKind): number {
+export function openBoundFd(
+  ifname: string,
+  family: IpFamily,
+  kind: SocketKind,
+  checkUp = true,
+): number {
   validateInterfaceName(ifname);
   const native = loadNative();
   let fd: number;
@@ -90,6 +108,7 @@ export function openBoundFd(ifname: string, family: IpFamily, kind: SocketKind):
   } catch (error) {
     throw mapOpenError(error, ifname);
   }
+  if (!checkUp) return fd;
   let flags: number;
   try {
     flags = native.getInterfaceFlags(fd, ifname);
@@ -99,12 +118,40 @@ export function openBoundFd(ifname: string, family: IpFamily, kind: SocketKind):
   }
   if ((flags & IFF_UP) === 0) {
     native.closeFd(fd);
-    throw new InterfaceDownError(
-      ifname,
-      `${ifname} is down: bound sockets cannot send (nothing leaks). Bring it up (ip link set ${ifname} up / up()).`,
-    );
+    throw downError(ifname);
   }
   return fd;
+}
+
+/**
+ * Why a bound socket on `ifname` could not work, checked now (a probe socket and one `ioctl`):
+ * {@link InterfaceNotFoundError} or {@link InterfaceDownError} with `cause` as its cause, or
+ * `undefined` when the interface exists and is up (or the probe itself fails otherwise). For error
+ * paths: it turns a connect failure through a missing or down interface into the typed error.
+ */
+export function interfaceError(
+  ifname: string,
+  family: IpFamily,
+  cause?: unknown,
+): InterfaceNotFoundError | InterfaceDownError | undefined {
+  let native: ReturnType<typeof loadNative>;
+  let fd: number;
+  try {
+    native = loadNative();
+    fd = native.openSocket(family, 'udp', ifname);
+  } catch (error) {
+    const mapped = mapOpenError(error, ifname);
+    return InterfaceNotFoundError.is(mapped) ? mapped : undefined;
+  }
+  try {
+    const flags = native.getInterfaceFlags(fd, ifname);
+    return (flags & IFF_UP) === 0 ? downError(ifname, cause) : undefined;
+  } catch (error) {
+    const mapped = mapOpenError(error, ifname);
+    return InterfaceNotFoundError.is(mapped) ? mapped : undefined;
+  } finally {
+    native.closeFd(fd);
+  }
 }
 
 /** Binds an fd from {@link openBoundFd} to a local address (servers, pinned UDP ports). */

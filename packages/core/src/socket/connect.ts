@@ -14,10 +14,10 @@ import net from 'node:net';
 import { z } from 'zod';
 import { createTunnelResolver, systemResolver } from '../dns/resolver.js';
 import type { HostResolver, LookupAddress } from '../dns/types.js';
-import { ConfigError, TimeoutError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import type { IpFamily } from '../native/binding.js';
 import { validateInterfaceName } from '../native/binding.js';
-import { startBoundConnect } from './attempt.js';
+import { connectBound, connectTimeoutError, startBoundConnect } from './attempt.js';
 import { diagnoseFamily, interfaceFamilies } from './families.js';
 import { interleave, race } from './race.js';
 
@@ -62,6 +62,27 @@ const schema = z.object({
   attemptDelay: z.number().min(0).optional(),
   dns: z.array(z.string()).readonly().optional(),
 });
+
+/**
+ * The common shape (host, port, optional family and timeout, nothing else to check) in a few
+ * comparisons. It accepts only what {@link schema} accepts; anything else goes to the schema, which
+ * stays the one definition of valid options and the source of the error message.
+ */
+function plainShape(options: BoundSocketOptions): boolean {
+  if (typeof options !== 'object' || options === null) return false;
+  const { host, port, family, timeout } = options;
+  return (
+    typeof host === 'string' &&
+    host.length > 0 &&
+    Number.isInteger(port) &&
+    port >= 1 &&
+    port <= 65535 &&
+    (family === undefined || family === 0 || family === 4 || family === 6) &&
+    (timeout === undefined || (Number.isFinite(timeout) && timeout > 0)) &&
+    options.attemptDelay === undefined &&
+    options.dns === undefined
+  );
+}
 
 const resolvers = new Map<string, HostResolver>();
 
@@ -109,51 +130,59 @@ function usable(ifname: string, addresses: LookupAddress[]): LookupAddress[] {
 /**
  * Resolves, races and connects. Resolves with a connected socket bound to `ifname`; rejects with
  * InterfaceNotFoundError, InterfaceDownError, PermissionError, FamilyUnavailableError,
- * TimeoutError, DnsError, a Node system error (e.g. ECONNREFUSED) or `signal.reason`.
+ * TimeoutError, DnsError, ConfigError, a Node system error (e.g. ECONNREFUSED) or `signal.reason`.
+ * Never throws synchronously.
  */
-export async function createBoundSocket(
+export function createBoundSocket(
   ifname: string,
   options: BoundSocketOptions,
 ): Promise<net.Socket> {
-  validateInterfaceName(ifname);
-  const checked = schema.safeParse(options);
-  if (!checked.success) {
-    throw new ConfigError(`invalid createBoundSocket options: ${checked.error.message}`);
+  try {
+    validateInterfaceName(ifname);
+    if (!plainShape(options)) {
+      const checked = schema.safeParse(options);
+      if (!checked.success) {
+        throw new ConfigError(`invalid createBoundSocket options: ${checked.error.message}`);
+      }
+    }
+    options.signal?.throwIfAborted();
+    const { host, port } = options;
+    const literal = net.isIP(host) as 0 | IpFamily;
+    if (!literal) return resolveAndConnect(ifname, options);
+    // Fast path: an IP literal needs no DNS and no race. The fd is created and connected in this
+    // very tick, with a deadline on the shared timer and no AbortController.
+    if (options.family && options.family !== literal) {
+      throw new ConfigError(
+        `host ${host} is IPv${literal} but family ${options.family} was asked for`,
+      );
+    }
+    const timeout = options.timeout ?? DEFAULT_CONNECT_TIMEOUT;
+    return connectBound(ifname, literal, host, port, timeout, options.signal);
+  } catch (error) {
+    return Promise.reject(error);
   }
-  options.signal?.throwIfAborted();
+}
+
+/** Host names: resolve through the tunnel (bounded by the timeout and signal), then race. */
+async function resolveAndConnect(ifname: string, options: BoundSocketOptions): Promise<net.Socket> {
   const timeout = options.timeout ?? DEFAULT_CONNECT_TIMEOUT;
   const { host, port } = options;
   const family = options.family ?? 0;
-  const literal = net.isIP(host) as 0 | IpFamily;
-
-  // Fast path: an IP literal needs no DNS, so connect in this very tick.
-  if (literal) {
-    if (family && family !== literal) {
-      throw new ConfigError(`host ${host} is IPv${literal} but family ${family} was asked for`);
-    }
-  }
-
   const controller = new AbortController();
-  const timer = setTimeout(() => {
-    controller.abort(
-      new TimeoutError(
-        `connecting to ${host}:${port} through ${ifname} timed out after ${timeout} ms (a socket bound to an interface that cannot reach the destination hangs: check the tunnel's routes, peer and AllowedIPs)`,
-        timeout,
-      ),
-    );
-  }, timeout);
+  const timer = setTimeout(
+    () => controller.abort(connectTimeoutError(ifname, host, port, timeout)),
+    Math.min(timeout, 2 ** 31 - 1), // Node timers hold at most 2^31 - 1 ms
+  );
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const addresses: LookupAddress[] = literal
-      ? [{ address: host, family: literal }]
-      : usable(
-          ifname,
-          await untilAborted(
-            pickResolver(ifname, options).lookup(host, { family, signal: controller.signal }),
-            controller.signal,
-          ),
-        );
+    const addresses = usable(
+      ifname,
+      await untilAborted(
+        pickResolver(ifname, options).lookup(host, { family, signal: controller.signal }),
+        controller.signal,
+      ),
+    );
     controller.signal.throwIfAborted();
     try {
       return await race(

@@ -148,6 +148,7 @@ describe.skipIf(!available.ok)('bound sockets in the lab', () => {
     try {
       const r: Json = await runInNamespace(home, 'downFast', input);
       expect(r.tcp.error).toBe('SPLITNET_ERR_INTERFACE_DOWN');
+      expect(r.tcp6.error).toBe('SPLITNET_ERR_INTERFACE_DOWN');
       expect(r.tcpByName.error).toBe('SPLITNET_ERR_INTERFACE_DOWN');
       expect(r.udp.error).toBe('SPLITNET_ERR_INTERFACE_DOWN');
       expect(r.fetch.error).toBe('SPLITNET_ERR_INTERFACE_DOWN');
