@@ -7,5 +7,6 @@ import { labAvailable, sweepStaleLabs } from '@splitnet/lab';
 export default async function setup(): Promise<void> {
   if (!(await labAvailable()).ok) return;
   const { removed } = await sweepStaleLabs();
-  if (removed.length > 0) console.log(`swept ${removed.length} stale lab(s): ${removed.join(', ')}`);
+  if (removed.length > 0)
+    console.log(`swept ${removed.length} stale lab(s): ${removed.join(', ')}`);
 }

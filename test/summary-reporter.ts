@@ -17,6 +17,8 @@ export default class SummaryReporter implements Reporter {
       // A file that failed to load has no tests to count: count it as a failure.
       if (module.state() === 'failed' && !module.children.size) counts.failed++;
     }
-    console.log(`tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+    console.log(
+      `tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
+    );
   }
 }

@@ -10,11 +10,12 @@
  * await down('wg0');
  * ```
  */
-export * from './errors.js';
+
 export * from './adapter/index.js';
 export * from './config/index.js';
-export * from './socket/index.js';
 export * from './dns/index.js';
-export * from './routing/index.js';
-export * from './wireguard/index.js';
+export * from './errors.js';
 export * from './exec.js';
+export * from './routing/index.js';
+export * from './socket/index.js';
+export * from './wireguard/index.js';

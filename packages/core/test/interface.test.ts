@@ -86,7 +86,12 @@ describe.skipIf(!available.ok)('table-off interface in the lab', () => {
   it('routes bound traffic through the VPN and leaves the rest and the main table alone', async () => {
     const before = await snapshot();
     const result = await up(config, { name, netns: home });
-    expect(result).toMatchObject({ name, implementation: 'wireguard-go', changed: true, table: 51820 });
+    expect(result).toMatchObject({
+      name,
+      implementation: 'wireguard-go',
+      changed: true,
+      table: 51820,
+    });
     const s0 = await status(name, { netns: home });
     expect(s0).toMatchObject({ ifindex: result.ifindex, up: true, managed: true, pid: result.pid });
     expect(s0.routing?.missing).toEqual([]);

@@ -39,9 +39,9 @@ export {
 } from './lab.js';
 export { type LabNamespace, NS_PREFIX } from './namespaces.js';
 export type { LabProcess } from './processes.js';
+export * from './qbittorrent.js';
 export type { RecordedProcess } from './state.js';
 export { STATE_DIR } from './state.js';
 export { type SweepResult, sweepStaleLabs } from './sweep.js';
-export { socketPath as wireguardSocketPath, WG_SOCKET_DIR } from './vpn-server.js';
 export * from './tracker.js';
-export * from './qbittorrent.js';
+export { socketPath as wireguardSocketPath, WG_SOCKET_DIR } from './vpn-server.js';

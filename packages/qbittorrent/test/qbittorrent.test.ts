@@ -81,6 +81,7 @@ describe.skipIf(skip)('qbittorrent adapter with a real qbittorrent-nox (lab)', (
     );
     return JSON.parse(stdout.trim().split('\n').pop()!) as {
       ok: boolean;
+      // biome-ignore lint/suspicious/noExplicitAny: the driver's JSON answer has a shape per op
       value?: any;
       error?: { code: string; message: string };
     };
