@@ -6,26 +6,24 @@
  * back, with LEAK (5) when unbound traffic comes out at the VPN exit too, and with 1 when the
  * interface is gone.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { down, parseConfig, up } from '@splitnet/core';
-import { createLab, type Lab, type LabProcess, labAvailable } from '@splitnet/lab';
+import {
+  createLab,
+  hasQbittorrentNox,
+  type Lab,
+  type LabProcess,
+  labAvailable,
+} from '@splitnet/lab';
 import { provisionConfig, qbittorrentConfigPath } from '@splitnet/qbittorrent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEchoAnswer } from '../src/commands/check.js';
 import { CLI, TSCONFIG } from './run-cli.js';
 
 const available = await labAvailable();
-const hasQbt = (() => {
-  try {
-    execFileSync('qbittorrent-nox', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasQbt = hasQbittorrentNox();
 const skip = !available.ok || !hasQbt;
 if (skip) {
   console.log(

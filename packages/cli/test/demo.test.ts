@@ -6,19 +6,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { labAvailable } from '@splitnet/lab';
+import { hasQbittorrentNox, labAvailable } from '@splitnet/lab';
 import { describe, expect, it } from 'vitest';
 import { labLeftovers, runCli, startCli } from './run-cli.js';
 
 const available = await labAvailable({ dns: false });
-const hasQbt = (() => {
-  try {
-    execFileSync('qbittorrent-nox', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasQbt = hasQbittorrentNox();
 const skip = !available.ok || !hasQbt;
 if (skip) {
   console.log(

@@ -8,7 +8,6 @@
  * qBittorrent. Assertions are on what the tracker saw and on nftables counters, never on what
  * our code believes it did.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +16,7 @@ import { parseConfig } from '@splitnet/core';
 import {
   createLab,
   createTestTorrent,
+  hasQbittorrentNox,
   type Lab,
   type LabProcess,
   type LabTracker,
@@ -33,14 +33,7 @@ const DRIVER = here('./fixtures/drive.ts');
 const TSCONFIG = here('./tsconfig.json');
 const CLI = here('../../cli/src/bin.ts');
 
-const hasQbt = (() => {
-  try {
-    execFileSync('qbittorrent-nox', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasQbt = hasQbittorrentNox();
 const available = await labAvailable();
 const skip = !available.ok || !hasQbt;
 if (skip) {

@@ -2,6 +2,7 @@
  * Thin typed access to `ip` (iproute2) for one network namespace: JSON reads and argument-array
  * writes, all through the shared command runner.
  */
+import { CommandError } from '../errors.js';
 import { type RunOptions, run } from '../exec.js';
 
 export interface IpOptions {
@@ -41,17 +42,15 @@ export async function ipJson<T = Record<string, unknown>>(
   args: readonly string[],
   options: IpOptions = {},
 ): Promise<T[]> {
-  const result = await run('ip', [...nsArgs(options), '-j', ...args], {
-    signal: options.signal,
-    reject: false,
-  });
-  if (result.exitCode !== 0) {
-    if (/FIB table does not exist|does not exist|Cannot find device/i.test(result.stderr))
+  let stdout: string;
+  try {
+    ({ stdout } = await run('ip', [...nsArgs(options), '-j', ...args], { signal: options.signal }));
+  } catch (error) {
+    if (CommandError.is(error) && /does not exist|Cannot find device/i.test(error.stderr))
       return [];
-    // Re-run with rejection on, for the typed error.
-    await run('ip', [...nsArgs(options), '-j', ...args], { signal: options.signal });
+    throw error;
   }
-  const text = result.stdout.trim();
+  const text = stdout.trim();
   return text ? (JSON.parse(text) as T[]) : [];
 }
 
@@ -155,12 +154,4 @@ export function parseJsonLines<T>(stdout: string): T[][] {
     .map((line) => line.trim())
     .filter((line) => line.startsWith('['))
     .map((line) => JSON.parse(line) as T[]);
-}
-
-/**
- * True when IPv6 is enabled in the namespace: its local table holds at least `::1` (with
- * `disable_ipv6` it holds nothing).
- */
-export async function hasIpv6(options: IpOptions = {}): Promise<boolean> {
-  return (await ipJson(['-6', 'route', 'show', 'table', 'local'], options)).length > 0;
 }

@@ -23,15 +23,7 @@
  * ```
  */
 import { TableInUseError } from '../errors.js';
-import {
-  getLink,
-  hasIpv6,
-  type IpOptions,
-  ipBatch,
-  isLinkUp,
-  type LinkInfo,
-  parseJsonLines,
-} from './ip.js';
+import { getLink, type IpOptions, ipBatch, isLinkUp, type LinkInfo, parseJsonLines } from './ip.js';
 
 /** Default policy table, as wg-quick's. */
 export const DEFAULT_TABLE = 51820;
@@ -209,11 +201,6 @@ function present(item: RoutingItem, state: FamilyState): boolean {
   return state.routes.some(
     (r) => r.type === 'unreachable' && r.dst === 'default' && r.metric === item.metric,
   );
-}
-
-/** The families to manage in this namespace: IPv4, plus IPv6 when the namespace has it. */
-export async function routingFamilies(options: IpOptions = {}): Promise<Family[]> {
-  return (await hasIpv6(options)) ? [4, 6] : [4];
 }
 
 /** Which desired items are present, and which are missing (from a snapshot, or read now). */
