@@ -12,6 +12,12 @@ export interface UplinkCounterOptions {
    * control traffic that is not anyone's payload). Default: false (count every packet).
    */
   excludeWireguard?: boolean;
+  /**
+   * Also leave out ICMP/ICMPv6 "destination unreachable" errors: the kernel's replies to packets
+   * that arrived on the uplink for a port nothing listens on, never an application's own traffic
+   * (e.g. a client behind the VPN that tries a cached peer at the home address). Default: false.
+   */
+  excludeIcmpErrors?: boolean;
 }
 
 export interface CounterValue {
@@ -44,6 +50,12 @@ export async function createUplinkCounter(
         `    oifname "${LINKS.homeUplink}" icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-report, mld2-listener-report } return`,
       ]
     : [];
+  if (options.excludeIcmpErrors) {
+    exclude.push(
+      `    oifname "${LINKS.homeUplink}" icmp type destination-unreachable return`,
+      `    oifname "${LINKS.homeUplink}" icmpv6 type destination-unreachable return`,
+    );
+  }
   const ruleset = [
     `table inet ${table} {`,
     '  counter uplink { }',
