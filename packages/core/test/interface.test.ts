@@ -67,6 +67,8 @@ describe.skipIf(!available.ok)('table-off interface in the lab', () => {
   async function assertNothingLeft(before: Awaited<ReturnType<typeof snapshot>>) {
     expect(await snapshot()).toEqual(before);
     await expect(stat(`/var/run/wireguard/${name}.sock`)).rejects.toThrow();
+    // No record or wireguard-go log left in the state directory either.
+    await expect(stat(`/run/splitnet/interfaces/${home}`)).rejects.toThrow();
     const ps = await lab.exec(home, 'ps', ['-eo', 'args='], {});
     expect(ps.stdout.split('\n').filter((l) => l.includes(`wireguard-go -f ${name}`))).toEqual([]);
   }

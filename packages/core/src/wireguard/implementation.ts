@@ -9,7 +9,7 @@ import { InterfaceError, MissingToolError, TimeoutError } from '../errors.js';
 import { installHint, requireExecutable, run, spawnDetached } from '../exec.js';
 import { type IpOptions, ipTry } from '../routing/ip.js';
 import type { Implementation } from './state.js';
-import { ensureStateDir, logPath } from './state.js';
+import { ensureStateDir, logPath, removeStateDirIfEmpty } from './state.js';
 
 export type ImplementationChoice = 'auto' | Implementation;
 
@@ -169,5 +169,7 @@ export async function deleteLink(
       await stopProcess(link.pid, name);
     }
     await rm(uapiSocketPath(name), { force: true });
+    await rm(logPath(name, options.netns), { force: true });
+    await removeStateDirIfEmpty(options.netns);
   }
 }

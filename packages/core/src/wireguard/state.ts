@@ -3,7 +3,7 @@
  * a reboot, as the interfaces do). `down()` and `reconfigure()` read it so that they touch
  * exactly what `up()` made. Holds no secret.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export type Implementation = 'kernel' | 'wireguard-go';
@@ -68,4 +68,10 @@ export async function writeRecord(record: InterfaceRecord): Promise<void> {
 export async function removeRecord(name: string, netns: string | undefined): Promise<void> {
   await rm(recordPath(name, netns), { force: true });
   await rm(logPath(name, netns), { force: true });
+  await removeStateDirIfEmpty(netns);
+}
+
+/** The namespace's directory goes with its last interface. */
+export async function removeStateDirIfEmpty(netns: string | undefined): Promise<void> {
+  await rmdir(nsDir(netns)).catch(() => {});
 }
