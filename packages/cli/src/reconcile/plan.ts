@@ -164,6 +164,10 @@ function tunnelDifferences(tunnel: WgQuickConfig, st: InterfaceStatus): string[]
     for (const peer of tunnel.peers) {
       const now = peersNow.get(peer.publicKey)!;
       if (!sameSet(now.allowedIPs, peer.allowedIPs)) out.push('AllowedIPs differ from the file');
+      // `wg` reports 0 as "off" (undefined); the file may say 0 or nothing for the same thing.
+      if ((now.persistentKeepalive || undefined) !== (peer.persistentKeepalive || undefined)) {
+        out.push(`PersistentKeepalive is ${now.persistentKeepalive ?? 'off'}`);
+      }
     }
   }
   if (st.mtu !== (tunnel.interface.mtu ?? DEFAULT_MTU)) out.push(`MTU is ${st.mtu}`);
