@@ -8,16 +8,16 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { down, parseConfig, up } from '@splitnet/core';
 import {
   createLab,
   hasQbittorrentNox,
   type Lab,
-  type LabProcess,
+  type LabQbittorrent,
   labAvailable,
+  startLabQbittorrent,
 } from '@splitnet/lab';
-import { provisionConfig, qbittorrentConfigPath } from '@splitnet/qbittorrent';
+import { provisionConfig } from '@splitnet/qbittorrent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEchoAnswer } from '../src/commands/check.js';
 import { CLI, TSCONFIG } from './run-cli.js';
@@ -56,7 +56,7 @@ describe('parseEchoAnswer', () => {
 describe.skipIf(skip)('splitnet check (lab, real qbittorrent-nox)', () => {
   let lab: Lab;
   let ifname: string;
-  let qbt: LabProcess;
+  let qbt: LabQbittorrent;
   let configFile: string;
 
   const upTunnel = () => up(parseConfig(lab.homeConfigText), { name: ifname, netns: lab.ns.home });
@@ -123,45 +123,13 @@ describe.skipIf(skip)('splitnet check (lab, real qbittorrent-nox)', () => {
         '',
       ].join('\n'),
     );
-    // qBittorrent, bound to the tunnel from the start (offline provisioning), hardened profile.
-    const profile = join(lab.workDir, 'qbt-profile');
-    await mkdir(join(profile, 'qBittorrent', 'config'), { recursive: true });
-    const s = (section: string, key: string, value: string) => ({ section, key, value });
-    await provisionConfig(qbittorrentConfigPath({ profile }), {
-      interfaceName: ifname,
-      webUi: { username: USER, password: PASSWORD },
-      extra: [
-        s('LegalNotice', 'Accepted', 'true'),
-        s('BitTorrent', 'Session\\DHTEnabled', 'false'),
-        s('BitTorrent', 'Session\\LSDEnabled', 'false'),
-        s('BitTorrent', 'Session\\PeXEnabled', 'false'),
-        s('BitTorrent', 'Session\\Port', '16881'),
-        s('Network', 'PortForwardingEnabled', 'false'),
-        s('Preferences', 'WebUI\\Port', String(WEB_PORT)),
-      ],
+    // qBittorrent, hardened profile, bound to the tunnel from the start (offline provisioning).
+    qbt = await startLabQbittorrent(lab, {
+      username: USER,
+      password: PASSWORD,
+      webPort: WEB_PORT,
+      prepare: (path) => provisionConfig(path, { interfaceName: ifname }),
     });
-    qbt = await lab.spawn('home', 'qbittorrent-nox', [
-      `--profile=${profile}`,
-      `--webui-port=${WEB_PORT}`,
-    ]);
-    for (let i = 0; i < 200; i++) {
-      const r = await lab.exec(
-        'home',
-        'curl',
-        [
-          '-s',
-          '-o',
-          '/dev/null',
-          '-w',
-          '%{http_code}',
-          `http://127.0.0.1:${WEB_PORT}/api/v2/app/version`,
-        ],
-        { reject: false },
-      );
-      if (r.stdout === '403' || r.stdout === '200') break;
-      if (!qbt.running()) throw new Error('qbittorrent-nox exited at start');
-      await sleep(100);
-    }
   }, 120_000);
 
   afterAll(async () => {

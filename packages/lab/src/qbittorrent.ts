@@ -34,6 +34,11 @@ export interface LabQbittorrentOptions {
   savePath?: string;
   /** Namespace role. Default: `home`. */
   ns?: string;
+  /**
+   * Called with the path of the written `qBittorrent.conf` before the first start, e.g. to
+   * provision the binding offline. Default: none.
+   */
+  prepare?: (configPath: string) => Promise<unknown>;
 }
 
 export interface LabQbittorrent {
@@ -94,9 +99,11 @@ export async function startLabQbittorrent(
     `WebUI\\Password_PBKDF2=${pbkdf2Value(options.password)}`,
     '',
   ].join('\n');
+  const configPath = join(profile, 'qBittorrent', 'config', 'qBittorrent.conf');
   await mkdir(join(profile, 'qBittorrent', 'config'), { recursive: true });
   await mkdir(savePath, { recursive: true });
-  await writeFile(join(profile, 'qBittorrent', 'config', 'qBittorrent.conf'), conf);
+  await writeFile(configPath, conf);
+  await options.prepare?.(configPath);
 
   const start = async (): Promise<LabProcess> => {
     const proc = await lab.spawn(

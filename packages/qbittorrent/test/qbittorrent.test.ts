@@ -8,7 +8,7 @@
  * qBittorrent. Assertions are on what the tracker saw and on nftables counters, never on what
  * our code believes it did.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -18,13 +18,13 @@ import {
   createTestTorrent,
   hasQbittorrentNox,
   type Lab,
-  type LabProcess,
+  type LabQbittorrent,
   type LabTracker,
   labAvailable,
+  startLabQbittorrent,
   startTracker,
   type TestTorrent,
 } from '@splitnet/lab';
-import { editIni, hashWebUiPassword, writeFileAtomic } from '@splitnet/qbittorrent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down, up } from '../../core/src/wireguard/index.js';
 
@@ -54,7 +54,7 @@ describe.skipIf(skip)('qbittorrent adapter with a real qbittorrent-nox (lab)', (
   let lab: Lab;
   let tracker: LabTracker;
   let torrent: TestTorrent;
-  let qbt: LabProcess;
+  let qbt: LabQbittorrent;
   let ifname: string;
   let profile: string;
   let payloadDir: string;
@@ -96,26 +96,6 @@ describe.skipIf(skip)('qbittorrent adapter with a real qbittorrent-nox (lab)', (
     (await tracker.announces()).filter((a) => a.infoHash === torrent.infoHash && a.time > since);
   const now = () => new Date().toISOString();
 
-  const startQbittorrent = async () => {
-    qbt = await lab.spawn(
-      'home',
-      'qbittorrent-nox',
-      [`--profile=${profile}`, `--webui-port=${WEB_PORT}`],
-      { name: 'qbittorrent-nox' },
-    );
-    for (let i = 0; i < 200; i++) {
-      const r = await lab.exec(
-        'home',
-        'curl',
-        ['-s', '-o', '/dev/null', '-w', '%{http_code}', `${URL_}/api/v2/app/version`],
-        { reject: false },
-      );
-      if (r.stdout === '403') return;
-      if (!qbt.running()) throw new Error('qbittorrent-nox exited at start');
-      await sleep(100);
-    }
-    throw new Error('qbittorrent-nox Web UI did not come up');
-  };
   const upTunnel = () => up(parseConfig(lab.homeConfigText), { name: ifname, netns: lab.ns.home });
   const ssLines = async () =>
     (
@@ -136,27 +116,14 @@ describe.skipIf(skip)('qbittorrent adapter with a real qbittorrent-nox (lab)', (
     torrentFile = join(lab.workDir, 'test.torrent');
     await writeFile(torrentFile, torrent.buffer);
     // A hardened test profile: only the traffic under test (no DHT/LSD/PeX/UPnP, no GeoIP).
-    const conf = editIni('', [
-      { section: 'LegalNotice', key: 'Accepted', value: 'true' },
-      { section: 'BitTorrent', key: 'Session\\DHTEnabled', value: 'false' },
-      { section: 'BitTorrent', key: 'Session\\LSDEnabled', value: 'false' },
-      { section: 'BitTorrent', key: 'Session\\PeXEnabled', value: 'false' },
-      { section: 'BitTorrent', key: 'Session\\Port', value: String(PEER_PORT) },
-      { section: 'BitTorrent', key: 'Session\\DefaultSavePath', value: payloadDir },
-      { section: 'Network', key: 'PortForwardingEnabled', value: 'false' },
-      { section: 'Preferences', key: 'Connection\\ResolvePeerCountries', value: 'false' },
-      { section: 'Preferences', key: 'WebUI\\Port', value: String(WEB_PORT) },
-      { section: 'Preferences', key: 'WebUI\\Username', value: USER },
-      {
-        section: 'Preferences',
-        key: 'WebUI\\Password_PBKDF2',
-        value: `"${hashWebUiPassword(PASSWORD)}"`,
-        raw: true,
-      },
-    ]);
-    await mkdir(join(profile, 'qBittorrent', 'config'), { recursive: true });
-    await writeFileAtomic(join(profile, 'qBittorrent', 'config', 'qBittorrent.conf'), conf);
-    await startQbittorrent();
+    qbt = await startLabQbittorrent(lab, {
+      username: USER,
+      password: PASSWORD,
+      webPort: WEB_PORT,
+      peerPort: PEER_PORT,
+      profile,
+      savePath: payloadDir,
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -343,7 +310,7 @@ describe.skipIf(skip)('qbittorrent adapter with a real qbittorrent-nox (lab)', (
       : undefined;
     await sleep(500);
     const since = now();
-    await startQbittorrent();
+    await qbt.restart();
     const first = await tracker.waitForAnnounce((a) => a.infoHash === torrent.infoHash, {
       since,
       timeout: 30_000,
