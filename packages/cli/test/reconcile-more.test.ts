@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createLab, type Lab, type LabProcess, labAvailable } from '@splitnet/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down } from '../../core/src/wireguard/index.js';
-import { CLI, runCli, TSCONFIG } from './run-cli.js';
+import { cliInHome, runCli, startWatchInHome, TSCONFIG, waitFor } from './run-cli.js';
 
 const available = await labAvailable();
 const skip = !available.ok;
@@ -25,15 +25,6 @@ if (skip) console.log(`cli reconcile-more lab tests skipped: ${available.reason}
 
 const HOME = '192.0.2.2';
 const VPN_EXIT = '203.0.113.2';
-
-const waitFor = async (what: string, fn: () => Promise<boolean>, timeoutMs = 20_000) => {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await fn()) return Date.now() - started;
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-};
 
 /** Helpers bound to one lab and its home interface. */
 function homeProbe(lab: Lab) {
@@ -115,12 +106,7 @@ describe.skipIf(skip)(
     let watcher: LabProcess | undefined;
     let ifindex0: number;
 
-    const cli = (args: string[]) =>
-      lab.exec('home', process.execPath, ['--import', 'tsx', CLI, ...args], {
-        env,
-        timeout: 90_000,
-        reject: false,
-      });
+    const cli = (args: string[]) => cliInHome(lab, args, env);
     const applyJson = async () => {
       const r = await cli(['apply', '--config', configFile, '--json']);
       expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
@@ -233,13 +219,7 @@ describe.skipIf(skip)(
 
     describe('with watch running (health.interval 2 s)', () => {
       beforeAll(async () => {
-        watcher = await lab.spawn(
-          'home',
-          process.execPath,
-          ['--import', 'tsx', CLI, 'watch', '--config', configFile, '--json'],
-          { env, name: 'splitnet-watch' },
-        );
-        await waitFor('watch to listen', async () => watchLog().includes('"event":"monitor"'));
+        watcher = await startWatchInHome(lab, configFile, env);
         await sleep(500);
       }, 60_000);
 

@@ -26,10 +26,9 @@ import {
 } from '@splitnet/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down } from '../../core/src/wireguard/index.js';
+import { cliInHome, startWatchInHome, TSCONFIG, waitFor } from './run-cli.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const CLI = here('../src/bin.ts');
-const TSCONFIG = here('./tsconfig.json');
 // The qBittorrent adapter's own lab driver (reused, not copied): API calls from inside "home".
 const DRIVER = here('../../qbittorrent/test/fixtures/drive.ts');
 const DRIVER_TSCONFIG = here('../../qbittorrent/test/tsconfig.json');
@@ -58,11 +57,7 @@ describe.skipIf(skip)('splitnet apply / status / watch in the lab (real qbittorr
   let watcher: LabProcess | undefined;
 
   const cli = (args: string[], extraEnv: Record<string, string> = {}) =>
-    lab.exec('home', process.execPath, ['--import', 'tsx', CLI, ...args], {
-      env: { ...env, ...extraEnv },
-      timeout: 90_000,
-      reject: false,
-    });
+    cliInHome(lab, args, { ...env, ...extraEnv });
   const drive = async (req: Record<string, unknown>) => {
     const { stdout } = await lab.exec(
       'home',
@@ -99,14 +94,6 @@ describe.skipIf(skip)('splitnet apply / status / watch in the lab (real qbittorr
   const now = () => new Date().toISOString();
   const ourAnnounces = async (since: string) =>
     (await tracker.announces()).filter((a) => a.infoHash === torrent.infoHash && a.time > since);
-  const waitFor = async (what: string, fn: () => Promise<boolean>, timeoutMs = 20_000) => {
-    const started = Date.now();
-    while (Date.now() - started < timeoutMs) {
-      if (await fn()) return Date.now() - started;
-      await sleep(100);
-    }
-    throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-  };
   const watchLog = () => (watcher ? readFileSync(watcher.logFile, 'utf8') : '');
 
   beforeAll(async () => {
@@ -255,13 +242,7 @@ describe.skipIf(skip)('splitnet apply / status / watch in the lab (real qbittorr
 
   describe('with watch running', () => {
     beforeAll(async () => {
-      watcher = await lab.spawn(
-        'home',
-        process.execPath,
-        ['--import', 'tsx', CLI, 'watch', '--config', configFile, '--json'],
-        { env, name: 'splitnet-watch' },
-      );
-      await waitFor('watch to listen', async () => watchLog().includes('"event":"monitor"'));
+      watcher = await startWatchInHome(lab, configFile, env);
       await sleep(1_000);
     }, 60_000);
 

@@ -5,7 +5,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import type { Lab, LabProcess } from '@splitnet/lab';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export const CLI = here('../src/bin.ts');
@@ -81,4 +83,48 @@ export function labLeftovers(id: string, namespaces: readonly string[]): string[
       .filter((p) => existsSync(p))
       .map((p) => `file ${p}`),
   ];
+}
+
+/** Polls `fn` every 100 ms until it is true; resolves with the milliseconds it took. */
+export async function waitFor(
+  what: string,
+  fn: () => Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await fn()) return Date.now() - started;
+    await sleep(100);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+}
+
+/** Runs the CLI inside the lab's home namespace (where a homelab user would run it). */
+export function cliInHome(lab: Lab, args: readonly string[], env: Record<string, string>) {
+  return lab.exec('home', process.execPath, ['--import', 'tsx', CLI, ...args], {
+    env,
+    timeout: 90_000,
+    reject: false,
+  });
+}
+
+/**
+ * Starts `splitnet watch --json` in the lab's home namespace (PID recorded by the lab) and
+ * resolves once it listens to `ip monitor`.
+ */
+export async function startWatchInHome(
+  lab: Lab,
+  configFile: string,
+  env: Record<string, string>,
+): Promise<LabProcess> {
+  const watcher = await lab.spawn(
+    'home',
+    process.execPath,
+    ['--import', 'tsx', CLI, 'watch', '--config', configFile, '--json'],
+    { env, name: 'splitnet-watch' },
+  );
+  await waitFor('watch to listen', async () =>
+    readFileSync(watcher.logFile, 'utf8').includes('"event":"monitor"'),
+  );
+  return watcher;
 }
