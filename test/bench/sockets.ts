@@ -26,7 +26,7 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export interface SocketBenchOptions {
   /** Connect+close per opener and round. Default: 300. */
   connects?: number;
-  /** Rounds of connects and of requests (median taken). Default: 7. */
+  /** Rounds of connects and of requests (median taken). Default: 11. */
   rounds?: number;
   /** Seconds of each bulk transfer, ours and iperf3 alike. Default: 5. */
   seconds?: number;
@@ -90,7 +90,7 @@ export async function benchSockets(
       ifname: name,
       host,
       connects: options.connects ?? 300,
-      rounds: options.rounds ?? 7,
+      rounds: options.rounds ?? 11,
       seconds: options.seconds ?? 5,
       runs: options.runs ?? 7,
       requests: options.requests ?? 1000,

@@ -1,29 +1,111 @@
 /**
- * One bound TCP attempt: fd bound to the device → `net.Socket` → `connect()`, all in one
- * synchronous block (trap 1: an event-loop turn between fd and connect gives `read ENOTCONN`),
- * with `autoSelectFamily: false` (trap 2: Node's happy eyeballs swaps in an unbound handle) and an
- * IP literal of the fd's family (trap 3).
+ * One bound TCP attempt: an fd bound to the device, put into the `net.Socket` before anything
+ * connects, then `connect()` to an IP literal of the fd's family, all in one synchronous block.
+ * `autoSelectFamily: false` always: Node's happy eyeballs would swap in an unbound handle
+ * (research trap 2).
+ *
+ * Two ways to hand the fd to Node (see docs/bound-sockets.md):
+ * - adoption (the normal path): `new net.Socket().connect(ip)` creates an fd-less libuv handle and
+ *   defers the kernel connect to the next tick; the bound fd is opened into that handle now
+ *   (`uv_tcp_open`), so the deferred connect uses it. The same JS path as `net.connect()`.
+ * - from the fd (`new net.Socket({ fd, manualStart })`), for a Node that would not defer: Node
+ *   first guesses the fd's type with three syscalls, about 30 µs more per connect.
  */
 import net from 'node:net';
 import { TimeoutError } from '../errors.js';
-import { closeFd, type IpFamily, interfaceError, openBoundFd } from '../native/binding.js';
+import {
+  closeFd,
+  type IpFamily,
+  interfaceError,
+  openBoundFd,
+  toSystemError,
+} from '../native/binding.js';
 import { addDeadline, clearDeadline } from './deadlines.js';
 import { diagnoseFamily } from './families.js';
 
+/** The part of Node's private libuv TCP handle (`socket._handle`) that adoption uses. */
+interface TcpHandle {
+  /** -1 while libuv has created no socket for the handle. */
+  readonly fd: number;
+  /** `uv_tcp_open`: 0, or a negative libuv error code. */
+  open(fd: number): number;
+}
+
+const handleOf = (socket: net.Socket) =>
+  (socket as unknown as { _handle?: TcpHandle | null })._handle;
+
+let adoption: boolean | undefined;
+
 /**
- * A bound, not yet connected TCP socket, opened with `manualStart` so that it survives an event
- * loop turn before `connect()`. Internal: every public API connects it in the same tick.
+ * Whether this Node leaves the handle of a fresh `connect()` to an IP literal without an fd until
+ * the next tick, so that a bound fd can be adopted before the kernel sees a connect. Node defers
+ * it with `process.nextTick` (`lookupAndConnect` in lib/net.js, since v6). Probed once per
+ * process on a socket destroyed before that tick: no syscall, no packet. On a Node that connected
+ * at once, the probe's one SYN would go to 127.0.0.1, which never leaves the host.
  */
-export function openBoundTcpSocket(ifname: string, family: IpFamily, checkUp = true): net.Socket {
-  const fd = openBoundFd(ifname, family, 'tcp', checkUp);
+export function canAdoptIntoHandle(): boolean {
+  if (adoption === undefined) {
+    const probe = new net.Socket();
+    probe.on('error', () => {});
+    probe.connect({ host: '127.0.0.1', port: 9, autoSelectFamily: false });
+    const handle = handleOf(probe);
+    adoption = handle?.fd === -1 && typeof handle.open === 'function';
+    probe.destroy();
+  }
+  return adoption;
+}
+
+/**
+ * Adoption: a `net.Socket` connecting to `address` through the bound `fd`, which the socket owns
+ * from here on (closed on failure). Throws a Node-style system error if libuv refuses the fd, and
+ * refuses (before any connect) a handle that already has a socket of its own.
+ */
+export function connectAdopting(
+  fd: number,
+  family: IpFamily,
+  address: string,
+  port: number,
+): net.Socket {
+  const socket = new net.Socket();
+  let result: number;
   try {
-    // `manualStart` is an undocumented net.Socket option: without it the constructor starts
-    // reading the unconnected fd (see test "ENOTCONN regression").
+    socket.connect({ host: address, port, autoSelectFamily: false, family });
+    const handle = handleOf(socket);
+    if (!handle || handle.fd !== -1) {
+      throw new Error('[splitnet] Node created its own socket before the bound fd was adopted');
+    }
+    result = handle.open(fd);
+  } catch (error) {
+    socket.destroy();
+    closeFd(fd);
+    throw error;
+  }
+  if (result !== 0) {
+    socket.destroy(); // cancels the deferred connect: `connecting` is false from here
+    closeFd(fd);
+    throw toSystemError({ errno: -result, syscall: 'uv_tcp_open' });
+  }
+  return socket;
+}
+
+/**
+ * A `net.Socket` on the bound `fd`, not yet connected, which owns the fd from here on. Opened
+ * with `manualStart` so that it survives an event-loop turn before `connect()`: without it the
+ * constructor starts reading the unconnected fd and Node destroys the socket with `read ENOTCONN`
+ * (research trap 1; `manualStart` is an undocumented option, see test "ENOTCONN regression").
+ */
+export function socketFromFd(fd: number): net.Socket {
+  try {
     return new net.Socket({ fd, manualStart: true } as net.SocketConstructorOpts);
   } catch (error) {
     closeFd(fd);
     throw error;
   }
+}
+
+/** A bound, not yet connected TCP socket ({@link socketFromFd} on a fresh bound fd). */
+export function openBoundTcpSocket(ifname: string, family: IpFamily, checkUp = true): net.Socket {
+  return socketFromFd(openBoundFd(ifname, family, 'tcp', checkUp));
 }
 
 /**
@@ -38,9 +120,9 @@ export function startBoundConnect(
   port: number,
   checkUp = true,
 ): net.Socket {
-  const socket = openBoundTcpSocket(ifname, family, checkUp);
-  socket.connect({ host: address, port, autoSelectFamily: false, family });
-  return socket;
+  const fd = openBoundFd(ifname, family, 'tcp', checkUp);
+  if (canAdoptIntoHandle()) return connectAdopting(fd, family, address, port);
+  return socketFromFd(fd).connect({ host: address, port, autoSelectFamily: false, family });
 }
 
 /**

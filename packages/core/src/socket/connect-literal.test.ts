@@ -20,6 +20,7 @@ import {
 } from '../errors.js';
 import { createFakeBinding } from '../native/fake-binding.js';
 import { loadNative, type NativeBinding, setNativeBinding } from '../native/load-native.js';
+import { canAdoptIntoHandle } from './attempt.js';
 import { createBoundSocket } from './connect.js';
 import { pendingDeadlines } from './deadlines.js';
 import { boundDevice } from './device.js';
@@ -63,6 +64,7 @@ const readAll = (s: net.Socket) =>
 
 describe.skipIf(!native)('createBoundSocket: IP-literal fast path', () => {
   it('opens, binds and connects the fd in the calling tick: one deadline, no AbortController, no interface-state syscall, autoSelectFamily false', async () => {
+    expect(canAdoptIntoHandle()).toBe(true); // the once-per-process probe, before the spies
     const real = loadNative();
     const calls: string[] = [];
     const recording: NativeBinding = {

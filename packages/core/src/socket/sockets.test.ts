@@ -13,9 +13,15 @@ import {
   NativeUnavailableError,
   TimeoutError,
 } from '../errors.js';
+import { openBoundFd } from '../native/binding.js';
 import { loadNative } from '../native/load-native.js';
 import { createBoundHttpAgent, createBoundHttpsAgent } from './agent.js';
-import { openBoundTcpSocket } from './attempt.js';
+import {
+  canAdoptIntoHandle,
+  connectAdopting,
+  openBoundTcpSocket,
+  socketFromFd,
+} from './attempt.js';
 import { createBoundSocket } from './connect.js';
 import { boundDevice } from './device.js';
 import { createBoundDispatcher } from './dispatcher.js';
@@ -164,6 +170,75 @@ describe.skipIf(!native)('createBoundSocket on lo', () => {
     expect(all.every((d) => d === 'lo')).toBe(true);
     await new Promise((r) => setTimeout(r, 50));
     expect(openFds()).toBeLessThanOrEqual(before);
+  });
+});
+
+/** The server's accepted connections so far (a server that only counts). */
+async function countingServer() {
+  let accepted = 0;
+  const server = net.createServer((s) => {
+    accepted++;
+    s.on('error', () => {}).end('ok');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    accepted: () => accepted,
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
+
+// The two ways attempt.ts hands a bound fd to Node. Adoption relies on Node deferring the kernel
+// connect of an IP literal to the next tick: if a Node release changes that, the first test fails
+// here (and createBoundSocket falls back to socketFromFd, which the second test keeps working).
+describe.skipIf(!native)('handing the bound fd to Node', () => {
+  it('this Node defers the connect, so the fd is adopted into the connecting handle', async () => {
+    expect(canAdoptIntoHandle()).toBe(true);
+    const s = connectAdopting(openBoundFd('lo', 4, 'tcp'), 4, '127.0.0.1', port);
+    expect(boundDevice(s)).toBe('lo'); // bound before the connect has even started
+    expect(await readAll(s)).toBe('127.0.0.1');
+    const s6 = connectAdopting(openBoundFd('lo', 6, 'tcp'), 6, '::1', port6);
+    expect(await readAll(s6)).toBe('::1');
+    expect(boundDevice(s6)).toBe('lo');
+  });
+
+  it('the fd path (socketFromFd) connects bound too', async () => {
+    const s = socketFromFd(openBoundFd('lo', 4, 'tcp'));
+    s.connect({ host: '127.0.0.1', port, autoSelectFamily: false });
+    expect(boundDevice(s)).toBe('lo');
+    expect(await readAll(s)).toBe('127.0.0.1');
+  });
+
+  it('destroyed in the same tick: no connect reaches the server and the fd is closed', async () => {
+    const server = await countingServer();
+    const before = openFds();
+    const s = connectAdopting(openBoundFd('lo', 4, 'tcp'), 4, '127.0.0.1', server.port);
+    const errors: Error[] = [];
+    s.on('error', (e) => errors.push(e));
+    s.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.accepted()).toBe(0);
+    expect(errors).toEqual([]);
+    expect(openFds()).toBeLessThanOrEqual(before);
+    await server.close();
+  });
+
+  it('an fd libuv refuses gives a Node-style error and leaves no socket behind', async () => {
+    const server = await countingServer();
+    const before = openFds();
+    const notAnFd = 1_000_000; // never open: uv_tcp_open fails with EBADF
+    const error = (() => {
+      try {
+        connectAdopting(notAnFd, 4, '127.0.0.1', server.port);
+      } catch (e) {
+        return e as NodeJS.ErrnoException;
+      }
+    })();
+    expect(error).toMatchObject({ code: 'EBADF', syscall: 'uv_tcp_open' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.accepted()).toBe(0); // the deferred connect was cancelled
+    expect(openFds()).toBeLessThanOrEqual(before);
+    await server.close();
   });
 });
 
