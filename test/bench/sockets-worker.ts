@@ -33,13 +33,23 @@ export interface WorkerResult {
 
 const [raw = '{}'] = process.argv.slice(2);
 const { ifname, host, connects, rounds, seconds, runs, requests } = JSON.parse(raw) as WorkerInput;
-const PORT = { echo: 9000, sink: 9002, http: 9080, iperf: 5201 } as const;
+const PORT = { sink: 9002, http: 9080, iperf: 5201 } as const;
+/**
+ * One far-side echo port per connect opener. Every connect+close leaves a TIME_WAIT here, and a
+ * new connect's port must not clash with those of the same destination. Measured in the lab: on
+ * one destination either kind alone slows down about 3× once some 14,000 TIME_WAITs have piled
+ * up (the kernel's port search); mixed on one destination, bound connects slowed down after
+ * 15,000 connects and net.connect did not (it does not clash with the bound sockets' TIME_WAITs,
+ * while bound sockets clash with everyone's). Own ports keep each opener in its own port space and
+ * far below that (rounds × connects + warm-up per port).
+ */
+const ECHO = { ours: 9010, reference: 9011, raw: 9012 } as const;
 
 const elapsedMs = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
 function plainConnect(): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const s = net.connect({ host, port: PORT.echo, autoSelectFamily: false });
+    const s = net.connect({ host, port: ECHO.reference, autoSelectFamily: false });
     s.once('connect', () => resolve(s)).once('error', reject);
   });
 }
@@ -47,12 +57,12 @@ function plainConnect(): Promise<net.Socket> {
 /** The bare technique (native fd + net.Socket + connect), without the TS API around it. */
 function rawBound(): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const s = startBoundConnect(ifname, 4, host, PORT.echo, false);
+    const s = startBoundConnect(ifname, 4, host, ECHO.raw, false);
     s.once('connect', () => resolve(s)).once('error', reject);
   });
 }
 
-const boundConnect = () => createBoundSocket(ifname, { host, port: PORT.echo });
+const boundConnect = () => createBoundSocket(ifname, { host, port: ECHO.ours });
 
 /** All orders of the three openers: each follows each other one equally often. */
 const ORDERS = [
