@@ -6,11 +6,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { down, parseConfig, serializeConfig, up } from '@splitnet/core';
 import type { Lab } from '@splitnet/lab';
+import { builtCore } from './product.js';
 import { type BenchRow, median } from './report.js';
 
 export async function benchInterface(lab: Lab, rounds = 15): Promise<BenchRow[]> {
+  const { down, parseConfig, serializeConfig, up } = await builtCore();
   const home = lab.ns.home;
   const name = lab.homeInterfaceName;
   // DNS would make wg-quick call resolvconf on the host; neither tool should touch it here.
