@@ -138,9 +138,10 @@ async function isWireguardGo(pid: number, name: string): Promise<boolean> {
 
 async function waitGone(pid: number, name: string, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
+  // wireguard-go exits within a few ms of losing its TUN: poll fast at first, then back off.
+  for (let wait = 1; Date.now() < deadline; wait = Math.min(wait * 2, 20)) {
     if (!(await isWireguardGo(pid, name))) return true;
-    await sleep(10);
+    await sleep(wait);
   }
   return !(await isWireguardGo(pid, name));
 }

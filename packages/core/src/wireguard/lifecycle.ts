@@ -178,7 +178,13 @@ export async function up(input: WgQuickConfig, options: UpOptions): Promise<UpRe
   const table = options.table ?? DEFAULT_TABLE;
   const priority = options.priority ?? DEFAULT_RULE_PRIORITY;
 
-  const [existing, link] = await Promise.all([readRecord(name, netns), getLink(name, ipOptions)]);
+  // The routing snapshot is read alongside (for a fresh interface it is needed next; for an
+  // existing one it is one wasted read, run in parallel).
+  const [existing, link, snapshot] = await Promise.all([
+    readRecord(name, netns),
+    getLink(name, ipOptions),
+    readRouting(table, ipOptions),
+  ]);
   if (existing && link && link.ifindex === existing.ifindex) {
     if (existing.table !== table || existing.priority !== priority) {
       throw new InterfaceError(
@@ -199,7 +205,6 @@ export async function up(input: WgQuickConfig, options: UpOptions): Promise<UpRe
 
   const addresses = [...config.interface.addresses];
   const spec: PolicyRoutingSpec = { interfaceName: name, addresses, table, priority };
-  const snapshot = await readRouting(table, ipOptions);
   await assertTableFree(spec, { ...ipOptions, snapshot });
 
   const undo: Array<() => Promise<unknown>> = [];
@@ -398,8 +403,7 @@ export interface DownResult {
 export async function down(name: string, options: InterfaceOptions = {}): Promise<DownResult> {
   assertInterfaceName(name);
   const { netns } = options;
-  const record = await readRecord(name, netns);
-  const link = await getLink(name, options);
+  const [record, link] = await Promise.all([readRecord(name, netns), getLink(name, options)]);
   if (!record) {
     if (link) {
       throw new InterfaceError(
