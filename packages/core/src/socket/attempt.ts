@@ -39,7 +39,7 @@ let adoption: boolean | undefined;
 /**
  * Whether this Node leaves the handle of a fresh `connect()` to an IP literal without an fd until
  * the next tick, so that a bound fd can be adopted before the kernel sees a connect. Node defers
- * it with `process.nextTick` (`lookupAndConnect` in lib/net.js, since v6). Probed once per
+ * it with `process.nextTick` (`lookupAndConnect` in lib/net.js, for many majors). Probed once per
  * process on a socket destroyed before that tick: no syscall, no packet. On a Node that connected
  * at once, the probe's one SYN would go to 127.0.0.1, which never leaves the host.
  */
