@@ -6,7 +6,6 @@
  */
 
 import { getEventListeners } from 'node:events';
-import { readdirSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -15,7 +14,6 @@ import {
   FamilyUnavailableError,
   InterfaceDownError,
   InterfaceNotFoundError,
-  NativeUnavailableError,
   TimeoutError,
 } from '../errors.js';
 import { createFakeBinding } from '../native/fake-binding.js';
@@ -24,20 +22,11 @@ import { canAdoptIntoHandle } from './attempt.js';
 import { createBoundSocket } from './connect.js';
 import { pendingDeadlines } from './deadlines.js';
 import { boundDevice } from './device.js';
+import { nativeAvailable, openFds, readAll } from './fixtures/loopback.js';
 
-const native = (() => {
-  try {
-    loadNative();
-    return true;
-  } catch (error) {
-    if (!NativeUnavailableError.is(error)) throw error;
-    console.warn(`skipping IP-literal fast-path tests: ${(error as Error).message}`);
-    return false;
-  }
-})();
+const native = nativeAvailable('IP-literal fast-path tests');
 
 const BLACKHOLE = '192.0.2.1'; // TEST-NET-1: through `lo` the SYN goes nowhere, connect hangs
-const openFds = () => readdirSync('/proc/self/fd').length;
 const settle = () => new Promise((r) => setTimeout(r, 50));
 
 let echo: net.Server;
@@ -53,14 +42,6 @@ afterEach(() => {
   vi.restoreAllMocks();
   setNativeBinding(undefined);
 });
-
-const readAll = (s: net.Socket) =>
-  new Promise<string>((resolve, reject) => {
-    let data = '';
-    s.on('data', (d) => (data += d));
-    s.on('end', () => resolve(data));
-    s.on('error', reject);
-  });
 
 describe.skipIf(!native)('createBoundSocket: IP-literal fast path', () => {
   it('opens, binds and connects the fd in the calling tick: one deadline, no AbortController, no interface-state syscall, autoSelectFamily false', async () => {

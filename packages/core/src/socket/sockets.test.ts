@@ -2,19 +2,12 @@
  * Bound sockets on loopback with the real native helper (`lo` needs no privilege on Linux 5.7+).
  * The lab tests (packages/core/test/sockets/) run the same APIs through a real WireGuard tunnel.
  */
-import { readdirSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ConfigError,
-  InterfaceNotFoundError,
-  NativeUnavailableError,
-  TimeoutError,
-} from '../errors.js';
+import { ConfigError, InterfaceNotFoundError, TimeoutError } from '../errors.js';
 import { openBoundFd } from '../native/binding.js';
-import { loadNative } from '../native/load-native.js';
 import { createBoundHttpAgent, createBoundHttpsAgent } from './agent.js';
 import {
   canAdoptIntoHandle,
@@ -25,22 +18,12 @@ import {
 import { createBoundSocket } from './connect.js';
 import { boundDevice } from './device.js';
 import { createBoundDispatcher } from './dispatcher.js';
+import { nativeAvailable, openFds, readAll } from './fixtures/loopback.js';
 import { makeTestPki } from './fixtures/test-pki.js';
 import { createBoundServer } from './server.js';
 import { createBoundUdpSocket } from './udp.js';
 
-const native = (() => {
-  try {
-    loadNative();
-    return true;
-  } catch (error) {
-    if (!NativeUnavailableError.is(error)) throw error;
-    console.warn(`skipping bound-socket tests: ${(error as Error).message}`);
-    return false;
-  }
-})();
-
-const openFds = () => readdirSync('/proc/self/fd').length;
+const native = nativeAvailable('bound-socket tests');
 
 let echo: net.Server;
 let port: number;
@@ -59,14 +42,6 @@ afterAll(async () => {
   await new Promise((r) => echo.close(r));
   await new Promise((r) => echo6.close(r));
 });
-
-const readAll = (s: net.Socket) =>
-  new Promise<string>((resolve, reject) => {
-    let data = '';
-    s.on('data', (d) => (data += d));
-    s.on('end', () => resolve(data));
-    s.on('error', reject);
-  });
 
 describe.skipIf(!native)('createBoundSocket on lo', () => {
   it('connects over IPv4 and IPv6 from an fd bound to the device', async () => {
