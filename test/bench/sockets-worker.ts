@@ -31,8 +31,8 @@ export interface WorkerResult {
   throughput: { ours: number[]; reference: number[] };
 }
 
-// Ours is the built package (see product.ts). The bare technique is the one function both build
-// and sources call per connect; it creates no closures, so tsx's keepNames costs it nothing.
+// Ours is the built package (see product.ts). The bare technique (startBoundConnect, not exported)
+// comes from the sources: it creates no closure per call, so tsx's keepNames costs it nothing.
 const { createBoundHttpAgent, createBoundSocket } = await builtCore();
 const [raw = '{}'] = process.argv.slice(2);
 const { ifname, host, connects, rounds, seconds, runs, requests } = JSON.parse(raw) as WorkerInput;
